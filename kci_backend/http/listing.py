@@ -1,0 +1,97 @@
+"""Generic reads every resource shares: list GET, GET by id, distinct."""
+
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+from kci_backend import models, wire
+from kci_backend.query.params import Condition, Params, parse_list, parse_projection, parse_filters, parse_paging, Transform
+
+from .errors import ApiError, resource_not_found
+from .request import Request
+from .routing import Stream
+
+# Lists larger than this (or unlimited) are streamed from the database cursor.
+STREAM_ABOVE = 1000
+
+
+def require_id(value: str | None, reason: str = "Wrong ID value provided") -> str:
+    """A 24-hex ObjectId from the path, lowercased; 400 otherwise."""
+    if not wire.is_object_id(value):
+        raise ApiError(400, reason)
+    return value.lower()
+
+
+async def list_documents(request: Request, collection: str, *, params: Params | None = None,
+                         transforms: dict[str, Transform] | None = None,
+                         extra: list[Condition] | None = None) -> dict | Stream:
+    """The list GET of query.md: filters, paging, sort, projection, aggregate."""
+    docs = request.state.documents(collection)
+    query = parse_list(docs.collection, params or request.query, transforms=transforms)
+    if extra:
+        query.conditions.extend(extra)
+    if query.aggregate:
+        result = await docs.aggregate(query)
+        return {"code": 200, "limit": query.limit, "result": result}
+    if 0 < query.limit <= STREAM_ABOVE:
+        result = await docs.list(query)
+        return {"code": 200, "count": len(result), "limit": query.limit, "skip": query.skip, "result": result}
+    return Stream(200, _stream_envelope(docs.stream(query), query.limit, query.skip))
+
+
+async def _stream_envelope(batches: AsyncIterator[list[dict]], limit: int, skip: int) -> AsyncIterator[bytes]:
+    # Key order is not significant (conventions.md §2): count goes after result.
+    yield b'{"code":200,"result":['
+    count = 0
+    async for batch in batches:
+        if not batch:
+            continue
+        encoded = b",".join(wire.dumps(doc) for doc in batch)
+        yield (b"," + encoded) if count else encoded
+        count += len(batch)
+    yield b'],"count":%d,"limit":%d,"skip":%d}' % (count, limit, skip)
+
+
+async def get_document(request: Request, collection: str, doc_id: str, *, by: str = "_id",
+                       shown_id: str | None = None) -> dict:
+    """GET one document (only field / nfield apply); 404 if it does not exist."""
+    docs = request.state.documents(collection)
+    columns = parse_projection(docs.collection, request.query)
+    doc = await docs.get(doc_id, columns, by=by)
+    if doc is None:
+        raise resource_not_found(shown_id or doc_id)
+    return {"code": 200, "result": [doc]}
+
+
+def distinct_field(collection: str, field: str | None) -> str:
+    spec = models.get(collection)
+    if not field or field not in spec.distinct_keys:
+        raise ApiError(400, "No field specified or field not valid")
+    return field
+
+
+async def distinct_values(request: Request, collection: str, field: str | None, *, count_only: bool = False,
+                          params: Params | None = None) -> dict:
+    """distinct.md: unique values of one field over the filtered documents."""
+    column = distinct_field(collection, field)
+    params = params or request.query
+    parse_paging(params)  # invalid limit/skip/sort_order are still 400 (distinct.md §3)
+    docs = request.state.documents(collection)
+    conditions = parse_filters(docs.collection, params)
+    if count_only:
+        count = await docs.count_distinct(column, conditions)
+        return {"code": 200, "result": [{"count": count, "field": column}]}
+    values = await docs.distinct(column, conditions)
+    return {"code": 200, "count": len(values), "result": values}
+
+
+def drop_unknown_keys(body: dict, accepted: set[str] | frozenset[str]) -> tuple[dict, list[str]]:
+    """conventions.md §7: unknown keys are removed, and reported in `errors`."""
+    unknown = [k for k in body if k not in accepted]
+    clean = {k: v for k, v in body.items() if k in accepted}
+    if not clean:
+        raise ApiError(400, "Provided JSON is not valid", ["No valid or acceptable keys in the JSON data"])
+    errors = []
+    if unknown:
+        errors.append("Found non recognizable keys, they will not be considered: " + ", ".join(unknown))
+    return clean, errors

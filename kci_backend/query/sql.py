@@ -1,0 +1,161 @@
+"""`Query` → one SQL statement, compiled once per query *shape*.
+
+A shape is everything about a query except its values: the collection, the
+filtered columns and operators (and how many values an any-of has), the sort,
+the projection, whether there is a limit or skip. The SQL text of a shape is
+compiled on first use and cached by the `Database`; each request only binds
+its values (see DESIGN.md, "fast by construction").
+"""
+
+from __future__ import annotations
+
+from typing import Any, Hashable
+
+import sqlalchemy as sa
+
+from kci_backend.models import Collection
+from kci_backend.store.tables import table
+
+from .params import Condition, Query
+
+Shape = tuple[Hashable, ...]
+
+
+def condition_shape(conditions: list[Condition]) -> tuple[tuple[str, str, int], ...]:
+    return tuple((c.column, c.op, len(c.value) if c.op == "in" else 0) for c in conditions)
+
+
+def condition_values(conditions: list[Condition]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for i, c in enumerate(conditions):
+        if c.op == "in":
+            for j, v in enumerate(c.value):
+                values[f"w{i}_{j}"] = v
+        elif c.op in ("eq", "gte", "lt"):
+            values[f"w{i}"] = c.value
+    return values
+
+
+def where_clauses(t: sa.Table, shape: tuple[tuple[str, str, int], ...]) -> list[sa.ColumnElement]:
+    clauses: list[sa.ColumnElement] = []
+    for i, (column, op, n) in enumerate(shape):
+        if column not in t.c:
+            # A missing field equals nothing, but is "null or missing" (count.md §2.1).
+            if op != "null":
+                clauses.append(sa.false())
+            continue
+        col = t.c[column]
+        if op == "eq":
+            clauses.append(col == sa.bindparam(f"w{i}"))
+        elif op == "in":
+            clauses.append(col.in_([sa.bindparam(f"w{i}_{j}", type_=col.type) for j in range(n)]))
+        elif op == "null":
+            clauses.append(col.is_(None))
+        elif op == "gte":
+            clauses.append(col >= sa.bindparam(f"w{i}"))
+        elif op == "lt":
+            clauses.append(col < sa.bindparam(f"w{i}"))
+        elif op == "never":
+            clauses.append(sa.false())
+    return clauses
+
+
+def _order(t: sa.Table, sort: tuple[str, ...], sort_order: int) -> list[sa.ColumnElement]:
+    return [t.c[s].asc() if sort_order == 1 else t.c[s].desc() for s in sort]
+
+
+def list_statement(collection: Collection, query: Query, columns: tuple[str, ...]) -> tuple[Shape, Any, dict]:
+    """(shape, builder, values) of a plain (not aggregated) list query."""
+    cshape = condition_shape(query.conditions)
+    shape = ("list", collection.name, columns, cshape, tuple(query.sort), query.sort_order,
+             query.limit > 0, query.skip > 0)
+
+    def build() -> sa.Select:
+        t = table(collection.name)
+        stmt = sa.select(*(t.c[n] for n in columns)).where(*where_clauses(t, cshape))
+        stmt = stmt.order_by(*_order(t, tuple(query.sort), query.sort_order))
+        if query.limit > 0:
+            stmt = stmt.limit(sa.bindparam("lim", type_=sa.Integer))
+        if query.skip > 0:
+            stmt = stmt.offset(sa.bindparam("off", type_=sa.Integer))
+        return stmt
+
+    values = condition_values(query.conditions)
+    values["lim"] = query.limit
+    values["off"] = query.skip
+    return shape, build, values
+
+
+def aggregate_statement(collection: Collection, query: Query, output: tuple[str, ...]) -> tuple[Shape, Any, dict]:
+    """Group by the aggregate fields (query.md §13): the first document of each group,
+    plus the max (sort_order -1) or min (1) of each sort key over the group."""
+    group = tuple(a for a in query.aggregate)
+    cshape = condition_shape(query.conditions)
+    shape = ("aggregate", collection.name, group, output, cshape, tuple(query.sort), query.sort_order,
+             query.limit > 0)
+
+    def build() -> sa.Select:
+        t = table(collection.name)
+        partition = [t.c[g] if g in t.c else sa.null() for g in group]
+        reduce = sa.func.min if query.sort_order == 1 else sa.func.max
+        inner = sa.select(
+            *(t.c[g].label(f"g_{i}") if g in t.c else sa.null().label(f"g_{i}") for i, g in enumerate(group)),
+            *(t.c[n].label(f"f_{n}") for n in output),
+            *(reduce(t.c[s]).over(partition_by=partition).label(f"s_{i}") for i, s in enumerate(query.sort)),
+            sa.func.row_number().over(partition_by=partition, order_by=t.c["_id"]).label("rn"),
+        ).where(*where_clauses(t, cshape)).subquery()
+        stmt = sa.select(
+            *(inner.c[f"g_{i}"] for i in range(len(group))),
+            *(inner.c[f"f_{n}"] for n in output),
+            *(inner.c[f"s_{i}"] for i in range(len(query.sort))),
+        ).where(inner.c.rn == 1)
+        order = [inner.c[f"s_{i}"] for i in range(len(query.sort))]
+        stmt = stmt.order_by(*(o.asc() if query.sort_order == 1 else o.desc() for o in order))
+        if query.limit > 0:
+            stmt = stmt.limit(sa.bindparam("lim", type_=sa.Integer))
+        return stmt
+
+    values = condition_values(query.conditions)
+    values["lim"] = query.limit
+    return shape, build, values
+
+
+def count_statement(collection: Collection, conditions: list[Condition]) -> tuple[Shape, Any, dict]:
+    cshape = condition_shape(conditions)
+
+    def build() -> sa.Select:
+        t = table(collection.name)
+        return sa.select(sa.func.count()).select_from(t).where(*where_clauses(t, cshape))
+
+    return ("count", collection.name, cshape), build, condition_values(conditions)
+
+
+def distinct_statement(collection: Collection, column: str, conditions: list[Condition]) -> tuple[Shape, Any, dict]:
+    cshape = condition_shape(conditions)
+
+    def build() -> sa.Select:
+        t = table(collection.name)
+        col = t.c[column]
+        return (sa.select(col).distinct().where(col.is_not(None), *where_clauses(t, cshape))
+                .order_by(col.asc()))
+
+    return ("distinct", collection.name, column, cshape), build, condition_values(conditions)
+
+
+def count_distinct_statement(collection: Collection, column: str, conditions: list[Condition]) -> tuple[Shape, Any, dict]:
+    cshape = condition_shape(conditions)
+
+    def build() -> sa.Select:
+        t = table(collection.name)
+        col = t.c[column]
+        return sa.select(sa.func.count(sa.distinct(col))).where(*where_clauses(t, cshape))
+
+    return ("count_distinct", collection.name, column, cshape), build, condition_values(conditions)
+
+
+def by_id_statement(collection: Collection, columns: tuple[str, ...], key: str = "_id") -> tuple[Shape, Any]:
+    def build() -> sa.Select:
+        t = table(collection.name)
+        return sa.select(*(t.c[n] for n in columns)).where(t.c[key] == sa.bindparam("key"))
+
+    return ("by", collection.name, key, columns), build

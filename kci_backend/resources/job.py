@@ -1,0 +1,51 @@
+"""`/job` (spec/job.md): list and get jobs, set a job's status, delete a job."""
+
+from __future__ import annotations
+
+from kci_backend.http.errors import ApiError, invalid_json
+from kci_backend.http.listing import drop_unknown_keys, get_document, list_documents, require_id
+from kci_backend.http.routing import OID_SEGMENT, Endpoint, plural, route
+from kci_backend.models.job import JOB_STATUSES
+from kci_backend.services import jobs
+
+POST_KEYS = frozenset({"job", "kernel", "git_branch", "status", "git_commit", "git_describe", "kernel_version",
+                       "version"})
+KEY_FIELDS = ("job", "kernel", "git_branch")
+
+
+@route(rf"/{plural('job')}", rf"/{plural('job')}/{OID_SEGMENT}")
+class Job(Endpoint):
+    async def get(self, request) -> dict:
+        doc_id = request.path_param("id")
+        if doc_id is None:
+            return await list_documents(request, "job")
+        return await get_document(request, "job", require_id(doc_id))
+
+    async def post(self, request) -> dict:
+        body, errors = drop_unknown_keys(await request.json_object(), POST_KEYS)
+        missing = [k for k in KEY_FIELDS if k not in body]
+        if missing:
+            raise invalid_json(f"One or more mandatory keys are missing: {missing}")
+        for key in KEY_FIELDS:
+            if not isinstance(body[key], str) or not body[key]:
+                raise invalid_json(f"Key '{key}' must be a non-empty string")
+        status = body.get("status") or "PASS"
+        if status not in JOB_STATUSES:
+            raise ApiError(400, f"Invalid status value '{status}': valid values are {', '.join(JOB_STATUSES)}")
+        found = await jobs.set_status(request.state, body["job"], body["kernel"], body["git_branch"], status)
+        if not found:
+            raise ApiError(404, f"Job '{body['job']}-{body['kernel']}' ({body['git_branch']}) not found")
+        reason = f"Job '{body['job']}-{body['kernel']}' ({body['git_branch']}) marked as '{status}'"
+        return {"code": 200, "reason": reason, **({"errors": errors} if errors else {})}
+
+    async def put(self, request) -> dict:
+        raise ApiError(501)
+
+    async def delete(self, request) -> dict:
+        doc_id = request.path_param("id")
+        if doc_id is None:
+            raise ApiError(400, "No ID value specified")
+        doc_id = require_id(doc_id)
+        if not await jobs.delete(request.state, doc_id):
+            raise ApiError(404, f"Resource '{doc_id}' not found")
+        return {"code": 200, "reason": f"Resource '{doc_id}' deleted"}

@@ -1,0 +1,66 @@
+"""Configuration: `KCI_`-prefixed environment variables, overridable by CLI flags."""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("kci-data")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KCI_", extra="ignore")
+
+    database_url: str = f"sqlite:///{DEFAULT_DATA_DIR / 'kci.sqlite3'}"
+    storage_dir: Path = DEFAULT_DATA_DIR / "storage"
+    # Public base URL of the storage root; empty means the server's own /storage/ route.
+    storage_url: str = ""
+    master_key: str = ""
+    log_level: str = "info"
+    # Peers whose X-Real-Ip / X-Forwarded-For headers are believed (token.md §7).
+    trusted_proxies: list[str] = ["127.0.0.0/8", "::1/128"]
+    # "*" or a list of allowed origins (SEC-15).
+    cors_origins: list[str] = ["*"]
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_upload_bytes: int = 1024 * 1024 * 1024
+    token_cache_seconds: float = 5.0
+    pg_pool_size: int = 10
+    # Run the durable-task worker inside `serve`.
+    inline_worker: bool = True
+
+    # Email (email-reports.md)
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_sender: str = "kernelci@localhost"
+    smtp_timeout: float = 30.0
+
+    @field_validator("master_key")
+    @classmethod
+    def _long_master_key(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("KCI_MASTER_KEY must be at least 32 characters long")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

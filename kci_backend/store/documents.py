@@ -1,0 +1,232 @@
+"""Reading and writing the documents of one collection.
+
+`Documents(db, collection)` is what resources and services use: list / get /
+count / distinct on the read side (rows go straight to their wire form), and
+insert / upsert / update / delete inside a transaction on the write side.
+"""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Callable, Iterable
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kci_backend import wire
+from kci_backend.models import Collection, Kind
+from kci_backend.query import sql as qsql
+from kci_backend.query.params import Condition, Query
+from kci_backend.store.database import Database, Row, Transaction
+from kci_backend.store.tables import table
+
+Encoder = Callable[[Any], Any] | None
+
+
+def _wire_encoder(db: Database, kind: Kind) -> Encoder:
+    if kind is Kind.OID:
+        return lambda v: None if v is None else {"$oid": v}
+    if kind is Kind.DATE:
+        millis = db.millis
+        return lambda v: None if v is None else {"$date": millis(v)}
+    if kind is Kind.BOOL:
+        return lambda v: None if v is None else bool(v)
+    if kind is Kind.JSON:
+        # Stored JSON text goes out as it is, without a parse/encode round trip.
+        return lambda v: None if v is None else (orjson.Fragment(v) if isinstance(v, str) else v)
+    if kind is Kind.FLOAT:
+        return wire.finite
+    return None
+
+
+def _python_decoder(db: Database, kind: Kind) -> Encoder:
+    if kind is Kind.DATE:
+        return db.instant
+    if kind is Kind.BOOL:
+        return lambda v: None if v is None else bool(v)
+    if kind is Kind.JSON:
+        return lambda v: orjson.loads(v) if isinstance(v, (str, bytes)) else v
+    return None
+
+
+class RowCodec:
+    """Turns rows of given columns into wire dicts or Python dicts."""
+
+    def __init__(self, db: Database, collection: Collection, columns: Iterable[str], *, python: bool = False):
+        self.columns = tuple(columns)
+        make = _python_decoder if python else _wire_encoder
+        self.encoders = tuple(make(db, collection.by_name[n].kind) for n in self.columns)
+
+    def __call__(self, row: Row) -> dict[str, Any]:
+        return {n: (e(v) if e is not None else v) for n, e, v in zip(self.columns, self.encoders, row)}
+
+
+class Documents:
+    def __init__(self, db: Database, collection: Collection) -> None:
+        self.db = db
+        self.collection = collection
+        self.table = table(collection.name)
+        self.visible = tuple(f.name for f in collection.visible_fields)
+        self._codecs: dict[tuple, RowCodec] = {}
+
+    def codec(self, columns: tuple[str, ...], python: bool = False) -> RowCodec:
+        key = (columns, python)
+        codec = self._codecs.get(key)
+        if codec is None:
+            codec = self._codecs[key] = RowCodec(self.db, self.collection, columns, python=python)
+        return codec
+
+    # -- reads -------------------------------------------------------------------------
+    def list_compiled(self, query: Query):
+        columns = query.columns if query.columns is not None else self.visible
+        shape, build, values = qsql.list_statement(self.collection, query, columns)
+        return self.db.statement(shape, build), values, self.codec(columns)
+
+    async def list(self, query: Query) -> list[dict]:
+        compiled, values, codec = self.list_compiled(query)
+        rows = await self.db.fetch(compiled, values, heavy=query.limit == 0 or query.limit > 1000)
+        return [codec(r) for r in rows]
+
+    async def stream(self, query: Query, batch: int = 500) -> AsyncIterator[list[dict]]:
+        compiled, values, codec = self.list_compiled(query)
+        async for rows in self.db.stream(compiled, values, batch):
+            yield [codec(r) for r in rows]
+
+    async def aggregate(self, query: Query) -> list[dict]:
+        if query.aggregate_fields is not None:
+            output = tuple(n for n in query.aggregate_fields if n in self.visible)
+        elif query.columns is None:
+            output = self.visible
+        else:
+            output = ()  # only nfield given: just the group key and sort fields
+        shape, build, values = qsql.aggregate_statement(self.collection, query, output)
+        rows = await self.db.fetch(self.db.statement(shape, build), values, heavy=True)
+        sort_codec = self.codec(tuple(query.sort))
+        out_codec = self.codec(output)
+        group_codec = RowCodec(self.db, self.collection, [g for g in query.aggregate if g in self.collection.by_name])
+        n_group, n_out = len(query.aggregate), len(output)
+        result = []
+        for row in rows:
+            group_values = row[:n_group]
+            known = [v for g, v in zip(query.aggregate, group_values) if g in self.collection.by_name]
+            group = dict(zip(query.aggregate, group_values))
+            group.update(group_codec(known))
+            item = {"_id": group}
+            item.update(out_codec(row[n_group:n_group + n_out]))
+            item.update(sort_codec(row[n_group + n_out:]))
+            result.append(item)
+        return result
+
+    async def get(self, key: Any, columns: tuple[str, ...] | None = None, by: str = "_id",
+                  python: bool = False) -> dict | None:
+        columns = columns if columns is not None else self.visible
+        shape, build = qsql.by_id_statement(self.collection, columns, by)
+        row = await self.db.fetchone(self.db.statement(shape, build), {"key": key})
+        return None if row is None else self.codec(columns, python)(row)
+
+    async def find(self, conditions: list[Condition], columns: tuple[str, ...] | None = None,
+                   python: bool = True, limit: int = 0) -> list[dict]:
+        """Documents matching conditions, as Python values (for services)."""
+        query = Query(conditions=conditions, columns=columns, limit=limit)
+        compiled, values, _ = self.list_compiled(query)
+        rows = await self.db.fetch(compiled, values, heavy=True)
+        return [self.codec(query.columns or self.visible, python)(r) for r in rows]
+
+    async def count(self, conditions: list[Condition]) -> int:
+        shape, build, values = qsql.count_statement(self.collection, conditions)
+        row = await self.db.fetchone(self.db.statement(shape, build), values)
+        return int(row[0])
+
+    async def distinct(self, column: str, conditions: list[Condition]) -> list[Any]:
+        shape, build, values = qsql.distinct_statement(self.collection, column, conditions)
+        rows = await self.db.fetch(self.db.statement(shape, build), values, heavy=True)
+        encode = self.codec((column,))
+        return [encode(r)[column] for r in rows]
+
+    async def count_distinct(self, column: str, conditions: list[Condition]) -> int:
+        shape, build, values = qsql.count_distinct_statement(self.collection, column, conditions)
+        row = await self.db.fetchone(self.db.statement(shape, build), values)
+        return int(row[0])
+
+    # -- writes (inside a transaction) -------------------------------------------------------
+    def complete(self, doc: dict) -> dict:
+        """The document with every declared field present (defaults filled in)."""
+        out = {}
+        for f in self.collection.fields:
+            value = doc.get(f.name, f.default)
+            if isinstance(value, (list, dict)) and f.default is value:
+                value = orjson.loads(orjson.dumps(value))  # never share a mutable default
+            out[f.name] = value
+        if out.get("_id") is None:
+            out["_id"] = wire.new_id()
+        if out.get("created_on") is None:
+            out["created_on"] = wire.utcnow()
+        return out
+
+    def _insert(self, on_conflict: str | None = None):
+        names = self.collection.field_names
+
+        def build() -> sa.Insert:
+            ins = (postgresql.insert if self.db.kind == "postgresql" else sqlite.insert)(self.table)
+            stmt = ins.values({n: sa.bindparam(n, type_=self.table.c[n].type) for n in names})
+            if on_conflict == "update":
+                keep = {"_id", "created_on", *self.collection.identity}
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[self.table.c[n] for n in self.collection.identity],
+                    set_={n: stmt.excluded[n] for n in names if n not in keep},
+                ).returning(self.table.c["_id"], self.table.c["created_on"])
+            elif on_conflict == "ignore":
+                stmt = stmt.on_conflict_do_nothing(index_elements=[self.table.c[n] for n in self.collection.identity])
+            return stmt
+
+        return self.db.statement(("insert", self.collection.name, on_conflict), build)
+
+    async def insert(self, tx: Transaction, doc: dict) -> dict:
+        doc = self.complete(doc)
+        await tx.execute(self._insert(), doc)
+        return doc
+
+    async def insert_many(self, tx: Transaction, docs: list[dict]) -> list[dict]:
+        docs = [self.complete(d) for d in docs]
+        await tx.executemany(self._insert(), docs)
+        return docs
+
+    async def upsert(self, tx: Transaction, doc: dict) -> dict:
+        """Insert, or replace the document with the same identity keeping its
+        `_id` and `created_on`. Returns the stored document."""
+        doc = self.complete(doc)
+        row = await tx.fetchone(self._insert("update"), doc)
+        doc["_id"] = row[0]
+        doc["created_on"] = self.db.instant(row[1])
+        return doc
+
+    async def insert_if_absent(self, tx: Transaction, doc: dict) -> bool:
+        """Insert unless a document with the same identity exists; True if inserted."""
+        return await tx.execute(self._insert("ignore"), self.complete(doc)) > 0
+
+    async def update(self, tx: Transaction, key: Any, changes: dict, by: str = "_id") -> int:
+        names = tuple(sorted(changes))
+
+        def build() -> sa.Update:
+            return (sa.update(self.table).where(self.table.c[by] == sa.bindparam("_key"))
+                    .values({n: sa.bindparam(n, type_=self.table.c[n].type) for n in names}))
+
+        compiled = self.db.statement(("update", self.collection.name, by, names), build)
+        return await tx.execute(compiled, {**changes, "_key": key})
+
+    async def delete_where(self, tx: Transaction, conditions: list[Condition]) -> int:
+        cshape = qsql.condition_shape(conditions)
+
+        def build() -> sa.Delete:
+            return sa.delete(self.table).where(*qsql.where_clauses(self.table, cshape))
+
+        compiled = self.db.statement(("delete", self.collection.name, cshape), build)
+        return await tx.execute(compiled, qsql.condition_values(conditions))
+
+    async def fetch_in(self, tx: Transaction, conditions: list[Condition],
+                       columns: tuple[str, ...] | None = None) -> list[dict]:
+        """Documents as Python values, read inside a transaction."""
+        query = Query(conditions=conditions, columns=columns)
+        compiled, values, _ = self.list_compiled(query)
+        rows = await tx.fetch(compiled, values)
+        return [self.codec(query.columns or self.visible, True)(r) for r in rows]
