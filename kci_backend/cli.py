@@ -14,7 +14,7 @@ from kci_backend import __version__
 from kci_backend.settings import get_settings
 
 app = typer.Typer(add_completion=False, help="KernelCI API v1 results database and HTTP API.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, pretty_exceptions_enable=False)
 token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
@@ -173,6 +173,22 @@ def token_revoke(token_id: str) -> None:
     if not asyncio.run(_with_database(settings, action)):
         _fail(f"no token with _id {token_id}")
     typer.echo(f"revoked {token_id}")
+
+
+@app.command()
+def statistics() -> None:
+    """Compute and store a statistics snapshot now (it also runs daily at 12:01 UTC)."""
+    from kci_backend.app import State
+    from kci_backend.services import statistics as stats
+
+    settings = _settings()
+    _migrate(settings.database_url)
+
+    async def action(db):
+        return await stats.run(State(settings, db, auth=None))
+
+    doc = asyncio.run(_with_database(settings, action))
+    typer.echo(f"snapshot: {doc['total_jobs']} jobs, {doc['total_builds']} builds, {doc['total_boots']} boots")
 
 
 def main() -> None:
