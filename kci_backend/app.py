@@ -150,6 +150,7 @@ class Application:
         if handler is None:
             raise ApiError(501)
         result = await handler(request)
+        responder.extra_headers.extend(request.response_headers)
         if isinstance(result, routing.Stream):
             await responder.send_stream(result.status, result.chunks)
         elif isinstance(result, routing.Raw):

@@ -28,6 +28,8 @@ class Request:
         self.path: str = scope["path"]
         self.token: "Token | None" = None
         self._body: bytes | None = None
+        # Headers a handler adds to its success answer (e.g. `Location` of a new lab).
+        self.response_headers: list[tuple[bytes, bytes]] = []
 
     def header(self, name: bytes) -> str | None:
         for key, value in self.scope["headers"]:
