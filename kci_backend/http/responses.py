@@ -78,12 +78,14 @@ class Responder:
         headers = [(b"vary", b"Accept-Encoding")]
         if cors:
             headers.append((b"access-control-allow-headers", b"authorization"))
+            if "*" not in self.cors_origins:
+                # With an origin list the answer depends on Origin, matched or not (SEC-15).
+                headers[0] = (b"vary", b"Accept-Encoding, Origin")
             if self.origin is not None:
                 if "*" in self.cors_origins:
                     headers.append((b"access-control-allow-origin", b"*"))
                 elif self.origin.decode("latin-1") in self.cors_origins:
                     headers.append((b"access-control-allow-origin", self.origin))
-                    headers[0] = (b"vary", b"Accept-Encoding, Origin")
         return headers + self.extra_headers
 
     async def _start(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
