@@ -1,0 +1,65 @@
+"""`/build` (spec/build.md): list and get builds, import a build, delete a build."""
+
+from __future__ import annotations
+
+import orjson
+
+from kci_backend.http.errors import ApiError
+from kci_backend.http.listing import get_document, list_documents, require_id
+from kci_backend.http.routing import OID_SEGMENT, Endpoint, plural, route
+from kci_backend.query.params import Condition, Params
+from kci_backend.services import builds
+
+# Stored as a string (flat form) or an array of paths (nested form), build.md B8.
+FRAGMENTS = "kconfig_fragments"
+
+
+def fragment_filter(params: Params) -> tuple[Params, list[Condition]]:
+    """`kconfig_fragments=<v>` matches the string <v> or an array holding <v>.
+
+    The generic query engine has no array-membership operator, so the value
+    is compared with the JSON texts of both shapes; an array matches when it
+    is exactly `[<v>]`, which is what kernelci-core sends (one fragment
+    artifact). Returns the parameters without the key and the condition."""
+    values = params.values(FRAGMENTS)
+    if not values:
+        return params, []
+    rest = Params((k, v) for k, v in params.pairs if k != FRAGMENTS)
+    if values == ["null"]:
+        return rest, [Condition(FRAGMENTS, "null")]
+    encoded = {orjson.dumps(shape).decode() for value in values for shape in (value, [value])}
+    return rest, [Condition(FRAGMENTS, "in", tuple(sorted(encoded)))]
+
+
+@route(rf"/{plural('build')}", rf"/{plural('build')}/{OID_SEGMENT}")
+class Build(Endpoint):
+    async def get(self, request) -> dict:
+        doc_id = request.path_param("id")
+        if doc_id is not None:
+            return await get_document(request, "build", require_id(doc_id))
+        params, extra = fragment_filter(request.query)
+        return await list_documents(request, "build", params=params, extra=extra)
+
+    async def post(self, request) -> dict:
+        body = await request.json_object()
+        try:
+            imported = await builds.import_build(request.state, body)
+        except builds.BuildRejected as exc:
+            raise ApiError(400, exc.reason, exc.errors) from None
+        build = imported.build
+        reason = (f"Request accepted: build {build['_id']} ({build['job']}/{build['kernel']}/{build['arch']}/"
+                  f"{build['defconfig_full']}) imported")
+        return {"code": 202, "reason": reason, **({"errors": imported.errors} if imported.errors else {})}
+
+    async def put(self, request) -> dict:
+        raise ApiError(501)
+
+    async def delete(self, request) -> dict:
+        doc_id = request.path_param("id")
+        if doc_id is None:
+            raise ApiError(400, "No ID value specified")
+        doc_id = require_id(doc_id)
+        if not await builds.delete_build(request.state, doc_id):
+            raise ApiError(404, f"Resource '{doc_id}' not found")
+        return {"code": 200, "reason": f"Resource '{doc_id}' deleted"}
+
