@@ -155,6 +155,8 @@ class Application:
             await responder.send_stream(result.status, result.chunks)
         elif isinstance(result, routing.Raw):
             await responder.send_raw(result.status, result.body, result.content_type, result.headers)
+        elif isinstance(result, routing.File):
+            await responder.send_file(result)
         else:
             await responder.send_json(result["code"], result)
 

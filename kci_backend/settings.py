@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     storage_dir: Path = DEFAULT_DATA_DIR / "storage"
     # Public base URL of the storage root; empty means the server's own /storage/ route.
     storage_url: str = ""
+    # Serve the storage root read-only under /storage/ (upload.md §6); off when a web server does it.
+    serve_storage: bool = True
     master_key: str = ""
     log_level: str = "info"
     # Peers whose X-Real-Ip / X-Forwarded-For headers are believed (token.md §7).
@@ -26,7 +28,8 @@ class Settings(BaseSettings):
     # "*" or a list of allowed origins (SEC-15).
     cors_origins: list[str] = ["*"]
     max_body_bytes: int = 64 * 1024 * 1024
-    max_upload_bytes: int = 1024 * 1024 * 1024
+    # upload.md §1 `max_upload_size` (500 MiB).
+    max_upload_bytes: int = 500 * 1024 * 1024
     token_cache_seconds: float = 5.0
     pg_pool_size: int = 10
     # Run the durable-task worker inside `serve`.

@@ -6,6 +6,7 @@ headers of conventions.md §2, §8–§10 are set in exactly one place.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import zlib
 from typing import Any, AsyncIterator
@@ -13,6 +14,7 @@ from typing import Any, AsyncIterator
 from kci_backend import wire
 
 JSON_TYPE = b"application/json; charset=UTF-8"
+FILE_CHUNK = 256 * 1024
 _REASON_PHRASES = {
     200: "OK", 201: "Created", 202: "Accepted", 304: "Not Modified", 400: "Bad Request",
     403: "Operation not permitted: provided token is not authorized", 404: "Resource not found",
@@ -133,6 +135,26 @@ class Responder:
         headers.append((b"content-length", str(len(body)).encode()))
         await self._start(status, headers)
         await self.send({"type": "http.response.body", "body": body})
+
+    async def send_file(self, result: Any) -> None:
+        """A routing.File: read and sent in pieces, so memory stays flat whatever its size."""
+        headers = self._common_headers(False) + [(b"content-type", result.content_type)] + (result.headers or [])
+        compressor = zlib.compressobj(6, zlib.DEFLATED, 31) if self.gzip and result.compressible else None
+        if compressor:
+            headers.append((b"content-encoding", b"gzip"))
+        else:
+            headers.append((b"content-length", str(result.size).encode()))
+        remaining = result.size  # never more than announced, even if the file grew meanwhile
+        try:
+            await self._start(result.status, headers)
+            while remaining > 0 and (chunk := await asyncio.to_thread(result.file.read, min(FILE_CHUNK, remaining))):
+                remaining -= len(chunk)
+                data = compressor.compress(chunk) if compressor else chunk
+                if data:
+                    await self.send({"type": "http.response.body", "body": data, "more_body": True})
+            await self.send({"type": "http.response.body", "body": compressor.flush() if compressor else b""})
+        finally:
+            result.file.close()
 
 
 def gzip_bytes(data: bytes) -> bytes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, ClassVar
+from typing import Any, AsyncIterator, BinaryIO, ClassVar
 
 from .auth import Rule
 
@@ -33,6 +33,19 @@ class Raw:
     status: int
     body: bytes
     content_type: bytes
+    headers: list[tuple[bytes, bytes]] | None = None
+
+
+@dataclass
+class File:
+    """A stored file sent from disk in pieces (the /storage route); the responder closes it."""
+
+    status: int
+    file: BinaryIO
+    size: int
+    content_type: bytes
+    # Compress when the client accepts gzip (text); binaries and archives go as stored.
+    compressible: bool = False
     headers: list[tuple[bytes, bytes]] | None = None
 
 
