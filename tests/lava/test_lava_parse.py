@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kci_backend.lava.artefacts import boot_artefacts, test_artefacts
+from kci_backend.lava.artefacts import boot_artefacts, plan_artefacts
 from kci_backend.lava.boot import build_boot_report
 from kci_backend.lava.errors import LavaDataError
 from kci_backend.lava.job import parse_job
@@ -24,7 +24,7 @@ from kci_backend.lava.payload import (
     unsupported_action_body,
 )
 from kci_backend.lava.results import build_test_plan
-from kci_backend.lava.yamlsafe import as_text, load_yaml
+from kci_backend.lava.yamlsafe import LIBYAML_DEPTH_LIMIT, as_text, load_yaml, nesting_bound
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared/samples/lava"
 INVALID = "Provided JSON is not valid"
@@ -143,7 +143,7 @@ def test_jetson_log_fragment_check_values(jetson):
 
 def test_jetson_artefacts(jetson):
     job = parse_job(accept(jetson, "lab-collabora").body, "lab-collabora")
-    artefacts = test_artefacts(job)
+    artefacts = plan_artefacts(job)
     assert artefacts.directory == (
         "kernelci/staging-stable/staging-stable-20201104.1/arm/multi_v7_defconfig/clang-10/lab-collabora"
     )
@@ -206,7 +206,7 @@ def test_baseline_two_suites_get_a_new_plan_group(baseline):
     assert [group["name"] for group in plan["sub_groups"]] == ["bootrr", "dmesg"]
     for group in (plan, *plan["sub_groups"]):
         assert {key: group[key] for key in BASELINE_VALUES} == BASELINE_VALUES
-        assert group["sub_groups"] == []
+    assert [group["sub_groups"] for group in plan["sub_groups"]] == [[], []]
     bootrr, dmesg = plan["sub_groups"]
     assert case_rows(plan) == [("login", "PASS", [], 0)]
     assert case_rows(bootrr) == [("deferred-probe-empty", "PASS", [], 22)]
@@ -246,7 +246,7 @@ def test_baseline_decimal_tags_in_log_load_as_plain_lists(baseline):
 
 def test_baseline_artefacts(baseline):
     job = parse_job(accept(baseline, "lab-baylibre").body, "lab-baylibre")
-    artefacts = test_artefacts(job)
+    artefacts = plan_artefacts(job)
     assert artefacts.directory == "kernelci/staging.kernelci.org/staging-20200910.0/arm64/defconfig/gcc-8/lab-baylibre"
     assert sorted(artefacts.files) == [
         "baseline-bcm2837-rpi-3-b.html", "baseline-bcm2837-rpi-3-b.txt", "lava-json-bcm2837-rpi-3-b.json",
@@ -368,7 +368,7 @@ def test_other_device_type_with_test_sets_and_sanitised_names():
     assert [line["msg"] for line in dmesg["test_cases"][0]["log_lines"]] == ["/ # cd /lava-4242", "dmesg emerg: 0 lines"]
     assert dmesg["test_cases"][1]["log_lines"][0]["msg"] == "kern  :crit  : ata1: failed to resume link"
     job = parse_job(accept(body).body, "lab-test")
-    artefacts = test_artefacts(job)
+    artefacts = plan_artefacts(job)
     assert artefacts.directory == "mainline/master/v6.1-rc3/x86_64/x86_64_defconfig+x86-chromebook/gcc-10/lab-test"
     assert "token" not in json.loads(artefacts.files["lava-json-qemu.json"])
 
@@ -419,7 +419,7 @@ def test_kernel_fault_in_the_log_is_counted_and_kept():
     assert plan["boot_warnings"] == 3 and plan["sub_groups"][0]["boot_warnings"] == 3
     oops = plan["sub_groups"][0]["test_cases"][0]
     assert [line["msg"] for line in oops["log_lines"]] == ["[   20.000000] Call trace: smp_call_function+0x20/0x40"]
-    text = test_artefacts(job).files["baseline-qemu.txt"].decode()
+    text = plan_artefacts(job).files["baseline-qemu.txt"].decode()
     assert fault in text and "Internal error: Oops" in text and "end: 2.4.4.1" not in text
 
 
@@ -469,6 +469,15 @@ def test_missing_kernel_version_rejects_the_import():
     job = parse_job(accept(payload(metadata, results={"0_baseline": QEMU_SUITE})).body, "lab-test")
     with pytest.raises(LavaDataError, match=r"kernel \(kernel.version\)"):
         build_test_plan(job)
+
+
+def test_null_like_device_type_rejects_the_import_and_its_artefacts():
+    body = payload({**QEMU_METADATA, "device.type": "None"}, results={"0_baseline": QEMU_SUITE})
+    job = parse_job(accept(body).body, "lab-test")
+    with pytest.raises(LavaDataError, match="device.type is missing or null"):
+        build_test_plan(job)
+    with pytest.raises(LavaDataError, match="device.type"):
+        plan_artefacts(job)
 
 
 def test_suite_key_without_underscore_rejects_the_import():
@@ -631,10 +640,20 @@ def test_yaml_alias_bombs_do_not_blow_up_text_conversion():
     assert time.monotonic() - started < 2
 
 
-def test_deeply_nested_yaml_is_a_yaml_error_not_a_crash():
-    body = payload(log="[" * 20000 + "]" * 20000)
-    with pytest.raises(LavaDataError, match="log is"):
+def test_deeply_nested_yaml_is_refused_without_crashing_the_process():
+    # libyaml alone would overflow the C stack (segfault) on this input.
+    body = payload(log="[" * 60000 + "]" * 60000)
+    started = time.monotonic()
+    with pytest.raises(LavaDataError, match="log is not valid YAML: nested too deeply"):
         parse_job(accept(body).body, "lab-test")
+    assert time.monotonic() - started < 5
+
+
+def test_nesting_bound_is_above_the_real_depth_of_the_samples(baseline, jetson):
+    for body in (baseline, jetson):
+        assert nesting_bound(body["log"]) <= LIBYAML_DEPTH_LIMIT  # the fast loader is used
+    assert nesting_bound("- - - - x") >= 4
+    assert nesting_bound("a:\n  b:\n    c: [[1]]") >= 5
 
 
 # ---------------------------------------------------------------------------
