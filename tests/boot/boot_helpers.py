@@ -63,3 +63,15 @@ def boots_of(api: httpx.Client, job: str, **filters: Any) -> list[dict]:
     r = api.get("/boot", params={"job": job, **filters})
     assert r.status_code == 200, r.text
     return r.json()["result"]
+
+
+def post_build(api: httpx.Client, unique: str, kernel: str = "next-20191210", **extra: Any) -> dict:
+    """A build made through POST /build (flat form) that `report(unique, kernel=...)` links to."""
+    body = {"job": f"next-{unique}", "kernel": kernel, "git_branch": "master", "arch": "arm",
+            "defconfig": "multi_v7_defconfig", "build_environment": "gcc-8", **extra}
+    r = api.post("/build", json=body)
+    assert r.status_code == 202, r.text
+    params = {k: body[k] for k in ("job", "kernel", "arch", "defconfig", "build_environment")}
+    found = api.get("/build", params=params).json()["result"]
+    assert len(found) == 1
+    return found[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from boot_helpers import boots_of, make_token, report
+from boot_helpers import boots_of, make_token, post_build, report
 
 
 def test_post_stores_every_key_with_defaults(api, lab, unique):
@@ -87,34 +87,36 @@ def test_identity_is_case_sensitive_and_ignores_board_instance(api, lab, unique)
     assert len(boots_of(api, f"next-{unique}")) == 2
 
 
-def test_links_to_job_and_build(backend, api, lab, unique):
+def test_links_to_job_and_build(api, lab, unique):
     job = f"next-{unique}"
-    [job_doc] = backend.insert("job", {"job": job, "kernel": "next-20191210", "git_branch": "master"})
-    [build] = backend.insert("build", {
-        "job": job, "kernel": "next-20191210", "git_branch": "master", "arch": "arm",
-        "defconfig": "multi_v7_defconfig", "defconfig_full": "multi_v7_defconfig", "build_environment": "gcc-8",
-        "job_id": job_doc["_id"], "compiler": "gcc", "compiler_version": "8.3.0",
-        "compiler_version_full": "gcc (Debian 8.3.0-2) 8.3.0", "compiler_version_ext": "gcc (Debian 8.3.0-2) 8.3.0",
-        "cross_compile": "arm-linux-gnueabihf-", "kernel_image_size": 1234, "git_commit": "abc",
-        "git_describe": "next-20191210", "git_url": "https://example.org/linux.git", "identity_key": unique})
+    build = post_build(api, unique, compiler="gcc", compiler_version="8.3.0",
+                       compiler_version_full="gcc (Debian 8.3.0-2) 8.3.0", cross_compile="arm-linux-gnueabihf-",
+                       kernel_image_size=1234, git_commit="abc", git_describe="next-20191210",
+                       git_url="https://example.org/linux.git")
+    job_id = build["job_id"]["$oid"]
     body = report(unique, lab_name=lab.name, git_commit="posted", compiler_version="9", kernel_image_size=1)
     assert lab.post(body).status_code == 202
     [doc] = boots_of(api, job)
-    assert doc["job_id"] == {"$oid": job_doc["_id"]} and doc["build_id"] == {"$oid": build["_id"]}
+    assert doc["job_id"] == {"$oid": job_id} and doc["build_id"] == build["_id"]
     assert doc["git_commit"] == "posted"  # the report's own value wins
     assert doc["git_describe"] == "next-20191210" and doc["git_url"] == "https://example.org/linux.git"
     assert (doc["compiler"], doc["compiler_version"], doc["kernel_image_size"]) == ("gcc", "8.3.0", 1234)
     assert doc["cross_compile"] == "arm-linux-gnueabihf-"
+    assert doc["compiler_version_full"] == doc["compiler_version_ext"] == "gcc (Debian 8.3.0-2) 8.3.0"
     # A boot of another build environment does not link.
     assert lab.post(report(unique, lab_name=lab.name, build_environment="clang-9")).status_code == 202
     [other] = boots_of(api, job, build_environment="clang-9")
-    assert other["build_id"] is None and other["job_id"] == {"$oid": job_doc["_id"]}
+    assert other["build_id"] is None and other["job_id"] == {"$oid": job_id}
 
 
 def test_boot_without_job_or_build_is_stored_unlinked(api, lab, unique):
     assert lab.post(report(unique, lab_name=lab.name)).status_code == 202
     [doc] = boots_of(api, f"next-{unique}")
     assert doc["job_id"] is None and doc["build_id"] is None
+    build = post_build(api, unique)
+    assert boots_of(api, f"next-{unique}")[0]["build_id"] is None  # not re-linked when the build arrives
+    assert lab.post(report(unique, lab_name=lab.name)).status_code == 202
+    assert boots_of(api, f"next-{unique}")[0]["build_id"] == build["_id"]  # but on the lab's re-POST
 
 
 # -- refusals: 4xx and nothing written --------------------------------------------------------

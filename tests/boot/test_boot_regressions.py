@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from boot_helpers import boots_of, report
+from boot_helpers import boots_of, post_build, report
 
 K1, K2, K3 = "next-20191210", "next-20191211", "next-20191212"
 
@@ -174,14 +174,10 @@ def test_second_board_joins_the_kernel_document(api, lab, unique):
     assert set(document["regressions"][lab.name]["arm"]) == {"am335x-boneblack", "rk3288-veyron-jaq"}
 
 
-def test_segments_are_sanitised_and_compiler_comes_from_the_build(backend, api, lab, unique):
-    job = f"next-{unique}"
+def test_segments_are_sanitised_and_compiler_comes_from_the_build(api, lab, unique):
     for kernel in (K1, K2):
-        backend.insert("build", {
-            "job": job, "kernel": kernel, "git_branch": "master", "arch": "arm", "defconfig": "multi_v7_defconfig",
-            "defconfig_full": "multi_v7_defconfig+kselftest.config", "build_environment": "gcc-8",
-            "compiler": "gcc", "compiler_version": "8.3.0", "compiler_version_full": "gcc 8.3.0",
-            "identity_key": f"{unique}-{kernel}"})
+        post_build(api, unique, kernel, defconfig_full="multi_v7_defconfig+kselftest.config", compiler="gcc",
+                   compiler_version="8.3.0", compiler_version_full="gcc 8.3.0")
     extra = {"defconfig_full": "multi_v7_defconfig+kselftest.config", "board_instance": "Rack 1.B"}
     post_boot(api, lab, unique, K1, "PASS", **extra)
     bad = post_boot(api, lab, unique, K2, "FAIL", **extra)
