@@ -25,6 +25,8 @@ CREATED_ON = "created_on"
 _LAST_WINS = ("limit", "skip", "sort_order", "created_on", "date_range", "time_range")
 _CONTROL = {c: " " for c in range(32)} | {127: " "}
 _DAY_END = timedelta(hours=23, minutes=59, seconds=59)
+# limit / skip are bound as SQL INTEGER (32-bit on PostgreSQL); larger values mean the same.
+_PAGING_MAX = 2**31 - 1
 
 
 class QueryError(ValueError):
@@ -238,7 +240,7 @@ def _non_negative(params: Params, name: str) -> int:
     value = parse_int(raw)
     if value is None or value < 0:
         raise invalid_parameter(name)
-    return value
+    return min(value, _PAGING_MAX)
 
 
 def _sort_order(params: Params) -> int:

@@ -9,11 +9,15 @@ from typing import Any
 from kci_backend.models import Kind
 from kci_backend.wire import is_object_id
 
-_INT = re.compile(r"[+-]?\d+\Z")
+_INT = re.compile(r"[+-]?[0-9]+\Z")  # ASCII digits only: `\d` would also take other scripts' digits
+# Integers the databases store (64-bit signed); a filter value outside cannot match anything stored.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Digit runs longer than this are not converted (they are far outside 64 bits anyway).
+_MAX_DIGITS = 20
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
-_DASHED_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})\Z")
-_COMPACT_DAY = re.compile(r"(\d{4})(\d{2})(\d{2})\Z")
+_DASHED_DAY = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\Z")
+_COMPACT_DAY = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})\Z")
 
 
 class Invalid(ValueError):
@@ -23,9 +27,10 @@ class Invalid(ValueError):
 def coerce(kind: Kind, value: str) -> Any:
     """The typed value of a filter string, or raise Invalid."""
     if kind is Kind.INT:
-        if not _INT.match(value):
+        number = parse_int(value)
+        if number is None or not INT64_MIN <= number <= INT64_MAX:
             raise Invalid(value)
-        return int(value)
+        return number
     if kind is Kind.BOOL:
         lowered = value.lower()
         if lowered in _TRUE:
@@ -71,12 +76,20 @@ def parse_instant(value: str) -> datetime:
         raise Invalid(value)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        # An offset can move the instant out of the representable years (0001-01-01T00:00+01:00).
+        return parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         raise Invalid(value) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def parse_int(value: str) -> int | None:
-    return int(value) if _INT.match(value) else None
+    """A base-10 integer with an optional sign. Very long digit runs become 10**20 (with
+    their sign) instead of being converted: Python refuses huge conversions, and every
+    caller treats such a value as "too large" anyway."""
+    if not _INT.match(value):
+        return None
+    sign = -1 if value[0] == "-" else 1
+    digits = value.lstrip("+-").lstrip("0") or "0"
+    return sign * (10**_MAX_DIGITS if len(digits) > _MAX_DIGITS else int(digits))
