@@ -105,6 +105,8 @@ class Documents:
         out_codec = self.codec(output)
         group_codec = RowCodec(self.db, self.collection, [g for g in query.aggregate if g in self.collection.by_name])
         n_group, n_out = len(query.aggregate), len(output)
+        # No field/nfield: the group's first document goes whole under "result" (query.md §13).
+        whole = query.aggregate_fields is None and query.columns is None
         result = []
         for row in rows:
             group_values = row[:n_group]
@@ -112,7 +114,11 @@ class Documents:
             group = dict(zip(query.aggregate, group_values))
             group.update(group_codec(known))
             item = {"_id": group}
-            item.update(out_codec(row[n_group:n_group + n_out]))
+            document = out_codec(row[n_group:n_group + n_out])
+            if whole:
+                item["result"] = document
+            else:
+                item.update(document)
             item.update(sort_codec(row[n_group + n_out:]))
             result.append(item)
         return result
