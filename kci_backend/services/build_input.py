@@ -30,6 +30,11 @@ _VERSION_PREFIX = re.compile(r"([0-9]+\.[0-9]+(?:\.[0-9]+)?)(-rc[0-9]*)?")
 _COMMIT = re.compile(r"[0-9a-f]{40}\Z")
 _FRAGMENT_FILE = re.compile(r"frag-(.*)\.config\Z", re.DOTALL)
 _INVALID_JSON = "Provided JSON is not valid"
+# Indexed text fields: PostgreSQL refuses index entries over ~2.7 kB, so the
+# values that go into (composite) indexes are bounded.
+_INDEXED_TEXT = ("job", "kernel", "git_branch", "arch", "defconfig", "defconfig_full", "build_environment",
+                 "git_commit")
+MAX_INDEXED_BYTES = 512
 
 
 class BuildRejected(ValueError):
@@ -84,6 +89,13 @@ def _has_nul(value: Any) -> bool:
         elif isinstance(item, list):
             pending.extend(item)
     return False
+
+
+def _check_indexed_lengths(document: dict[str, Any]) -> None:
+    for key in _INDEXED_TEXT:
+        value = document.get(key)
+        if isinstance(value, str) and len(value.encode("utf-8")) > MAX_INDEXED_BYTES:
+            raise BuildRejected(_INVALID_JSON, [f"Value of '{key}' is longer than {MAX_INDEXED_BYTES} bytes"])
 
 
 def _storage_directory(root: Path, key: str, value: str) -> Path:
@@ -465,6 +477,6 @@ def nested_candidate(body: dict[str, Any], root: Path) -> Candidate:
 
 def candidate(body: dict[str, Any], root: Path) -> Candidate:
     """The build document a POST /build body asks for (form chosen by `bmeta`)."""
-    if "bmeta" in body:
-        return nested_candidate(body, root)
-    return flat_candidate(body, root)
+    result = nested_candidate(body, root) if "bmeta" in body else flat_candidate(body, root)
+    _check_indexed_lengths(result.document)
+    return result

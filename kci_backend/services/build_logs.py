@@ -82,7 +82,16 @@ def parse_build_logs(root: Path, build: dict[str, Any]) -> LogParse | None:
     except OSError as exc:
         log.warning("build logs of %s/%s not parsed: %s", build.get("job"), build.get("kernel"), exc)
         return None
-    return LogParse(parsed, paths[0].parent if paths else None)
+    return LogParse(_storable(parsed), paths[0].parent if paths else None)
+
+
+def _storable(parsed: ParsedBuildLog) -> ParsedBuildLog:
+    """NUL cannot be stored in PostgreSQL text; like undecodable bytes (§4.1)
+    it becomes U+FFFD, in the stored lines and the side files alike."""
+    def clean(lines: list[str]) -> list[str]:
+        return [line.replace("\x00", "\ufffd") for line in lines]
+
+    return ParsedBuildLog(clean(parsed.errors), clean(parsed.warnings), clean(parsed.mismatches))
 
 
 def error_log_document(build: dict[str, Any], parsed: ParsedBuildLog) -> dict[str, Any]:

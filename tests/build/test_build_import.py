@@ -129,6 +129,7 @@ NESTED_VIOLATIONS = [
     ("vmlinux size beyond 64 bits", lambda b: b["bmeta"]["kernel"].update(vmlinux_bss_size=2**64 - 1)),
     ("compiler not a string", lambda b: b["bmeta"]["environment"].update(compiler=["gcc"])),
     ("NUL in a stored string", lambda b: b["bmeta"]["environment"].update(cross_compile="a\x00b")),
+    ("over-long defconfig_full", lambda b: b["bmeta"]["kernel"].update(defconfig_full="x" * 600, publish_path="p")),
 ]
 
 
@@ -276,6 +277,8 @@ FLAT_VIOLATIONS = [
     ("over-long path segment", lambda b: b.update(file_server_resource="a" * 256)),
     ("NUL in a string", lambda b: b.update(git_url="http://x\x00")),
     ("NUL inside build_platform", lambda b: b.update(build_platform=[{"k": "\x00"}])),
+    ("over-long defconfig", lambda b: b.update(defconfig="d" * 513)),
+    ("over-long branch", lambda b: b.update(git_branch="é" * 257)),
 ]
 
 

@@ -331,3 +331,14 @@ def test_summary_json_is_valid(api, backend, unique):
     assert doc["errors"] == [text[:-1] + "\ufffd"]
     summary = api.get(f"/job/{build['job_id']['$oid']}/logs").content
     assert json.loads(summary)["result"][0]["errors"] == [[1, text[:-1] + "\ufffd"]]
+
+
+def test_nul_bytes_in_a_log_are_stored_as_replacement_characters(api, backend, unique):
+    tree = f"nul-{unique}"
+    body = nested_body(tree, with_modules_log=False)
+    put_file(backend.storage_dir / body["bmeta"]["kernel"]["publish_path"], "logs/kernel.log",
+             b"x.c:1: error: a\x00b\n")
+    build = import_build(api, body)
+    assert build["errors"] == 1
+    doc = api.get(f"/build/{build['_id']['$oid']}/logs").json()["result"][0]
+    assert doc["errors"] == ["x.c:1: error: a\ufffdb"]
