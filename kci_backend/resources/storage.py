@@ -14,6 +14,7 @@ no script with the API's origin) and `X-Content-Type-Options: nosniff`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import mimetypes
 
 from kci_backend import app
@@ -34,6 +35,7 @@ _COMPRESSED = {"gzip": "application/gzip", "xz": "application/x-xz", "bzip2": "a
 _COMPRESSIBLE = ("text/", "application/json", "application/xml", "image/svg+xml", "application/javascript")
 _SAFETY_HEADERS = [(b"content-security-policy", b"sandbox"), (b"x-content-type-options", b"nosniff")]
 _NOT_FOUND = "Resource not found"
+log = logging.getLogger("kci_backend.storage")
 
 
 def content_type_of(name: str) -> str:
@@ -72,7 +74,11 @@ class StorageFiles(Endpoint):
 
 
 async def _prepare_storage(state) -> None:
-    await asyncio.to_thread(storage_for(state).prepare)
+    try:
+        await asyncio.to_thread(storage_for(state).prepare)
+    except OSError as exc:
+        # The rest of the API works without it; uploads will fail until the directory is fixed.
+        log.error("storage root %s is not usable: %s", state.settings.storage_dir, exc)
 
 
 app.STARTUP_HOOKS.append(_prepare_storage)

@@ -33,15 +33,10 @@ class Upload(Endpoint):
             raise ApiError(415, WRONG_TYPE)
         storage = storage_for(request.state)
         with storage.staging() as area:
-            reader = MultipartReader(boundary, area, uploads.FORM_FIELDS)
             try:
-                async for chunk in body_chunks(request, request.state.settings.max_upload_bytes):
-                    reader.feed(chunk)
-                form = reader.finish()
+                form = await read_form(request, MultipartReader(boundary, area, uploads.FORM_FIELDS))
             except MalformedForm as exc:
                 raise ApiError(400, exc.reason) from None
-            finally:
-                reader.close()
             results = await asyncio.to_thread(uploads.save_form, storage, form, request.query.last)
         return {"code": 200, "result": results}
 
@@ -69,6 +64,15 @@ class Upload(Endpoint):
         else:
             reason = f"File '{name}' replaced with new content"
         return {"code": outcome.status, "reason": reason, "result": [outcome.as_dict()]}
+
+
+async def read_form(request, reader: MultipartReader):
+    try:
+        async for chunk in body_chunks(request, request.state.settings.max_upload_bytes):
+            reader.feed(chunk)
+        return reader.finish()
+    finally:
+        reader.close()
 
 
 def own_origin(request) -> str | None:

@@ -178,3 +178,11 @@ def test_modes_and_no_temporary_leftovers(backend, uploader, unique):
         assert stat.S_IMODE((backend.storage_dir / directory).stat().st_mode) == 0o775 & ~umask
     assert os.listdir(backend.storage_dir / base / "d/sub") == ["f.bin"]
     assert os.listdir(backend.storage_dir / ".kci-staging") == []
+
+
+@pytest.mark.parametrize("boundary", ["b" * 80, "short"])
+def test_body_not_matching_a_valid_boundary_is_400(uploader, unique, boundary):
+    # An over-long boundary (RFC 2046 caps it at 70) or a body framed with another one.
+    body, _ = multipart(field("path", f"boundary-{unique}"), file("x.txt", b"x"))
+    r = uploader.post("/upload", content=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert r.status_code == 400
