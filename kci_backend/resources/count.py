@@ -6,7 +6,7 @@ from kci_backend import models
 from kci_backend.http.errors import ApiError
 from kci_backend.http.routing import Endpoint, plural, route
 from kci_backend.models import Collection, Field, Kind
-from kci_backend.query.params import parse_filters
+from kci_backend.query.params import Condition, parse_filters
 
 COUNTABLE = ("boot", "build", "job", "test_case", "test_group", "test_regression")
 
@@ -39,6 +39,18 @@ def _kind(key: str) -> Kind:
 COUNT_FILTERS = Collection("count", tuple(Field(k, _kind(k), filter=True) for k in COUNT_KEYS))
 
 
+def _as_stored(collection: str, conditions: list[Condition]) -> list[Condition]:
+    """A text value never equals a stored number (e.g. test `time`, a float):
+    such a condition matches nothing instead of reaching the database."""
+    fields = models.get(collection).by_name
+    adapted = []
+    for c in conditions:
+        stored = fields.get(c.column)
+        mismatch = stored is not None and stored.kind in (Kind.INT, Kind.FLOAT) and _kind(c.column) is Kind.TEXT
+        adapted.append(Condition(c.column, "never") if mismatch and c.op != "null" else c)
+    return adapted
+
+
 def countable() -> list[str]:
     return [c for c in COUNTABLE if c in models.REGISTRY]
 
@@ -57,6 +69,6 @@ class Count(Endpoint):
         conditions = parse_filters(COUNT_FILTERS, request.query)
         result = []
         for collection in names:
-            count = await request.state.documents(collection).count(conditions)
+            count = await request.state.documents(collection).count(_as_stored(collection, conditions))
             result.append({"collection": collection, "count": count})
         return {"code": 200, "result": result}
