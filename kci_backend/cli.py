@@ -82,6 +82,23 @@ def serve(
 
 
 @app.command()
+def worker(
+    concurrency: int = typer.Option(1, min=1, help="tasks run at the same time by this process"),
+    database_url: Optional[str] = typer.Option(None, help="Overrides KCI_DATABASE_URL."),
+) -> None:
+    """Run durable-task workers (email reports, …) until SIGINT/SIGTERM. Run `migrate` first."""
+    from kci_backend.store.database import DatabaseUnavailable
+    from kci_backend.tasks import process
+
+    settings = _settings(database_url)
+    _configure_logging(settings.log_level)
+    try:
+        asyncio.run(process.run(settings, concurrency))
+    except DatabaseUnavailable as exc:
+        _fail(str(exc))
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)

@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     smtp_sender: str = "kernelci@localhost"
     smtp_timeout: float = 30.0
 
+    # Durable tasks (kci_backend/tasks): poll interval, claim lease, retry back-off.
+    task_poll_seconds: float = 1.0
+    task_lease_seconds: float = 300.0
+    task_retry_seconds: float = 30.0
+    task_retry_max_seconds: float = 3600.0
+    task_max_attempts: int = 5
+    # Finished tasks are purged after this many days.
+    task_keep_days: float = 7.0
+
     @field_validator("master_key")
     @classmethod
     def _long_master_key(cls, value: str) -> str:

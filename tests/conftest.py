@@ -106,12 +106,12 @@ class Backend:
                               capture_output=True, text=True, check=check, timeout=120)
 
 
-def _start_server(kind: str, database_url: str, tmp: Path) -> Backend:
+def _start_server(kind: str, database_url: str, tmp: Path, extra_env: dict[str, str] | None = None) -> Backend:
     port = free_port()
     storage = tmp / "storage"
     env = {**os.environ, "KCI_DATABASE_URL": database_url, "KCI_STORAGE_DIR": str(storage),
            "KCI_MASTER_KEY": MASTER_KEY, "KCI_LOG_LEVEL": "warning", "KCI_TOKEN_CACHE_SECONDS": "1",
-           "KCI_STORAGE_URL": f"http://127.0.0.1:{port}/storage/"}
+           "KCI_STORAGE_URL": f"http://127.0.0.1:{port}/storage/", **(extra_env or {})}
     log_path = tmp / "server.log"
     backend = Backend(kind, f"http://127.0.0.1:{port}", database_url, env, storage, log_path)
     log_file = open(log_path, "w")
@@ -174,3 +174,55 @@ def anon(backend: Backend) -> httpx.Client:
 def unique() -> str:
     """A fresh suffix, so each test's documents are its own."""
     return uuid.uuid4().hex[:10]
+
+
+class Servers:
+    """Extra `kci-backend serve` processes with settings of their own (see `servers`)."""
+
+    def __init__(self, tmp_path_factory) -> None:
+        self._tmp = tmp_path_factory
+        self._started: list[Backend] = []
+        self._databases: list[str] = []
+
+    def new_database(self, kind: str) -> str:
+        if kind == "sqlite":
+            return f"sqlite:///{self._tmp.mktemp('db') / 'kci.sqlite3'}"
+        name = f"kci_test_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        database_url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        self._databases.append(database_url)
+        return database_url
+
+    def start(self, kind: str, env: dict[str, str] | None = None, database_url: str | None = None) -> Backend:
+        """A server on `database_url` (a fresh database when None) with these extra KCI_ settings."""
+        server = _start_server(kind, database_url or self.new_database(kind), self._tmp.mktemp(f"srv-{kind}"), env)
+        self._started.append(server)
+        return server
+
+    @staticmethod
+    def stop(server: Backend) -> None:
+        for client in server._clients:
+            client.close()
+        if server.process.poll() is None:
+            server.process.terminate()
+            try:
+                server.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.process.kill()
+                server.process.wait()
+
+    def close(self) -> None:
+        for server in self._started:
+            self.stop(server)
+        for database_url in self._databases:
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{database_url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory) -> Iterator[Servers]:
+    """Start extra servers: `servers.start(kind, env)`; all stopped and their databases dropped at the end."""
+    factory = Servers(tmp_path_factory)
+    try:
+        yield factory
+    finally:
+        factory.close()
