@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import httpx
 import pytest
 
 from .support import KIND_FLAGS, TIGHT_BODY_BYTES, TIGHT_ORIGIN, Server, start_server
@@ -16,6 +17,12 @@ def kinds(backend) -> dict[str, str | None]:
     values["MK"] = backend.env["KCI_MASTER_KEY"]
     values["none"] = None
     return values
+
+
+@pytest.fixture(scope="session")
+def clients(backend, kinds) -> dict[str, httpx.Client]:
+    """One long-lived client per token kind (connections are reused across tests)."""
+    return {kind: backend.client(value) for kind, value in kinds.items()}
 
 
 @pytest.fixture(scope="session")
