@@ -23,8 +23,8 @@ from kci_backend.http.errors import ApiError
 from kci_backend.http.listing import STREAM_ABOVE, distinct_values
 from kci_backend.http.routing import Endpoint, Stream, route
 from kci_backend.query.batch_string import parse_batch_query
-from kci_backend.query.params import Params, Query, QueryError, parse_filters, parse_list, parse_paging, parse_projection
-from kci_backend.resources.count import COUNT_FILTERS, countable
+from kci_backend.query.params import Params, Query, QueryError, parse_list, parse_paging, parse_projection
+from kci_backend.resources.count import count_collections, countable
 
 OPERATION_KEYS = frozenset({"method", "resource", "document", "query", "distinct", "operation_id"})
 # Operations run at most this many at a time, so one batch cannot take every connection.
@@ -138,10 +138,7 @@ async def run(request, op: Operation) -> dict | None:
     if op.kind == "empty":
         return entry(op, [])
     if op.kind == "count":
-        conditions = parse_filters(COUNT_FILTERS, op.params)
-        counts = [{"collection": name, "count": await state.documents(name).count(conditions)}
-                  for name in op.counted]
-        return entry(op, counts)
+        return entry(op, await count_collections(state, list(op.counted), op.params))
     if op.kind in ("distinct", "count_distinct"):
         found = await distinct_values(request, op.collection, op.field, count_only=op.kind == "count_distinct",
                                       params=op.params)

@@ -40,19 +40,29 @@ COUNT_FILTERS = Collection("count", tuple(Field(k, _kind(k), filter=True) for k 
 
 
 def _as_stored(collection: str, conditions: list[Condition]) -> list[Condition]:
-    """A text value never equals a stored number (e.g. test `time`, a float):
-    such a condition matches nothing instead of reaching the database."""
+    """A text value never equals a stored number or date (test `time` is a float,
+    boot `time` a date): such a condition matches nothing instead of reaching the database."""
     fields = models.get(collection).by_name
     adapted = []
     for c in conditions:
         stored = fields.get(c.column)
-        mismatch = stored is not None and stored.kind in (Kind.INT, Kind.FLOAT) and _kind(c.column) is Kind.TEXT
+        mismatch = stored is not None and stored.kind in (Kind.INT, Kind.FLOAT, Kind.DATE) and _kind(c.column) is Kind.TEXT
         adapted.append(Condition(c.column, "never") if mismatch and c.op != "null" else c)
     return adapted
 
 
 def countable() -> list[str]:
     return [c for c in COUNTABLE if c in models.REGISTRY]
+
+
+async def count_collections(state, names: list[str], params) -> list[dict]:
+    """`{"collection", "count"}` per collection under the /count filters (also used by /batch)."""
+    conditions = parse_filters(COUNT_FILTERS, params)
+    result = []
+    for collection in names:
+        count = await state.documents(collection).count(_as_stored(collection, conditions))
+        result.append({"collection": collection, "count": count})
+    return result
 
 
 @route(rf"/{plural('count')}", rf"/{plural('count')}/(?P<collection>[^/]+)")
@@ -66,9 +76,4 @@ class Count(Endpoint):
             if name not in names:
                 raise ApiError(404, f"Collection {name} not found")
             names = [name]
-        conditions = parse_filters(COUNT_FILTERS, request.query)
-        result = []
-        for collection in names:
-            count = await request.state.documents(collection).count(_as_stored(collection, conditions))
-            result.append({"collection": collection, "count": count})
-        return {"code": 200, "result": result}
+        return {"code": 200, "result": await count_collections(request.state, names, request.query)}
