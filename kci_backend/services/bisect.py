@@ -20,14 +20,21 @@ from kci_backend import wire
 from kci_backend.query.params import Condition, Query
 
 from . import bisect_store as store
-from .bisect_records import (  # noqa: F401 - the pipelines' entry points
+from .bisect_records import (
     record_from_boot_regression,
     record_from_test_regression,
-    records_from_boot_regressions,
     records_for_test_report,
+    records_from_boot_regressions,
     update_from_runner,
 )
 from .bisect_store import equal
+
+__all__ = [
+    "NotBisectable", "NotFound", "boot_bisection", "build_bisection",
+    # Re-exported for the email report jobs (§6) and the resource (§7).
+    "record_from_boot_regression", "record_from_test_regression", "records_for_test_report",
+    "records_from_boot_regressions", "update_from_runner",
+]
 
 if TYPE_CHECKING:
     from kci_backend.app import State

@@ -172,6 +172,10 @@ def checked_result(body: dict[str, Any]) -> dict[str, Any]:
 async def update_from_runner(state: "State", result: dict[str, Any]) -> str | None:
     """§7: overwrite the update keys of the first record matching every match key;
     the `_id` updated, or None when nothing matches (no insert, no error)."""
+    if result["kernel"] is None:
+        # Only §6 records are updated, and they always carry a kernel; a null one
+        # would otherwise match the null kernel of every on-demand record.
+        return None
     records = state.documents(store.COLLECTION)
     conditions = [equal(k, result[k]) for k in MATCH_KEYS[result["type"]]]
     query = Query(conditions=conditions, columns=("_id",), sort=["created_on", "_id"], sort_order=1, limit=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,13 @@ import httpx
 
 BOARD = "am335x-boneblack"
 DEFCONFIG = "multi_v7_defconfig"
+# Keys every record shows (bisect.md §2.1).
+COMMON_KEYS = {
+    "_id", "type", "version", "created_on", "compare_to", "good_commit", "bad_commit", "good_commit_url",
+    "bad_commit_url", "good_commit_date", "bad_commit_date", "job", "job_id", "kernel", "git_branch", "git_url",
+    "arch", "defconfig", "defconfig_full", "compiler", "compiler_version", "build_environment", "build_id",
+    "good_summary", "bad_summary", "found_summary", "log", "checks",
+}
 
 
 @dataclass
@@ -29,8 +37,8 @@ class Tree:
                 "git_describe": kernel, **extra}
         r = self.api.post("/build", json=body)
         assert r.status_code == 202, r.text
-        found = self.api.get("/build", params=_identity(body, "job", "kernel", "git_branch", "arch", "defconfig",
-                                                         "build_environment")).json()["result"]
+        params = _identity(body, "job", "kernel", "git_branch", "arch", "defconfig", "build_environment")
+        found = self.api.get("/build", params=params).json()["result"]
         assert len(found) == 1, found
         return found[0]
 
@@ -42,8 +50,9 @@ class Tree:
                 **extra}
         r = self.lab.post("/boot", json=body)
         assert r.status_code == 202, r.text
-        found = self.api.get("/boot", params=_identity(body, "job", "kernel", "lab_name", "board", "arch",
-                                                        "git_branch", "defconfig", "build_environment")).json()["result"]
+        params = _identity(body, "job", "kernel", "lab_name", "board", "arch", "git_branch", "defconfig",
+                           "build_environment")
+        found = self.api.get("/boot", params=params).json()["result"]
         assert len(found) == 1, found
         return found[0]
 
@@ -58,8 +67,6 @@ def _identity(body: dict, *keys: str) -> dict:
 
 def commit(kernel: str) -> str:
     """A stable fake SHA per kernel name."""
-    import hashlib
-
     return hashlib.sha1(kernel.encode()).hexdigest()
 
 

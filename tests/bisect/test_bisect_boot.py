@@ -6,15 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from bisect_helpers import BOARD, DEFCONFIG, bisect, bisect_ok, commit, count_records, make_tree, oid, parallel
+from bisect_helpers import (BOARD, COMMON_KEYS, DEFCONFIG, bisect, bisect_ok, commit, count_records, make_tree, oid,
+                            parallel)
 
 K = [f"next-2019121{i}" for i in range(10)]
-COMMON_KEYS = {
-    "_id", "type", "version", "created_on", "compare_to", "good_commit", "bad_commit", "good_commit_url",
-    "bad_commit_url", "good_commit_date", "bad_commit_date", "job", "job_id", "kernel", "git_branch", "git_url",
-    "arch", "defconfig", "defconfig_full", "compiler", "compiler_version", "build_environment", "build_id",
-    "good_summary", "bad_summary", "found_summary", "log", "checks",
-}
 BOOT_KEYS = {"bisect_data", "boot_id", "board", "lab_name", "device_type", "plan", "plan_variant"}
 ENTRY_KEYS = {"boot_id", "build_id", "job_id", "board", "job", "kernel", "lab_name", "defconfig", "defconfig_full",
               "boot_status", "boot_created_on", "boot_metadata", "build_status", "build_created_on", "build_arch",

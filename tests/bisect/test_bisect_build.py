@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bisect_helpers import DEFCONFIG, bisect, bisect_ok, commit, count_records, make_tree, oid
+from bisect_helpers import COMMON_KEYS, DEFCONFIG, bisect, bisect_ok, commit, count_records, make_tree, oid
 
 K = [f"next-2020010{i}" for i in range(10)]
-COMMON_KEYS = {
-    "_id", "type", "version", "created_on", "compare_to", "good_commit", "bad_commit", "good_commit_url",
-    "bad_commit_url", "good_commit_date", "bad_commit_date", "job", "job_id", "kernel", "git_branch", "git_url",
-    "arch", "defconfig", "defconfig_full", "compiler", "compiler_version", "build_environment", "build_id",
-    "good_summary", "bad_summary", "found_summary", "log", "checks",
-}
 ENTRY_KEYS = {"_id", "arch", "created_on", "defconfig", "defconfig_full", "git_branch", "git_commit", "git_describe",
               "git_url", "job", "job_id", "kernel", "status"}
 URL = "https://git.example.org/linux.git"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bisect_helpers import bisect, make_tree, oid
+from bisect_helpers import bisect, make_tree
 
 MISSING = "5df0a8000000000000000000"
 
