@@ -274,6 +274,9 @@ def test_result_matching_nothing_changes_nothing(backend, api, unique, tree):
     ({"test_case_path": ...}, "Missing mandatory key(s): test_case_path"),
     ({"arch": 64}, "Key 'arch' must be a string or null"),
     ({"found_summary": ["x"]}, "Key 'found_summary' must be a string or null"),
+    ({"kernel": "v5\u0000"}, "Key 'kernel' must not contain NUL characters"),
+    ({"checks": {"verify": ["PASS\u0000"]}}, "Key 'checks' must not contain NUL characters"),
+    ({"checks": {"a\u0000": 1}}, "Key 'checks' must not contain NUL characters"),
 ])
 def test_invalid_results_are_refused(api, changes, reason):
     body = result_for({"type": "test", **dict.fromkeys(
