@@ -29,8 +29,10 @@ class Job(Endpoint):
         for key in KEY_FIELDS:
             if not isinstance(body[key], str) or not body[key]:
                 raise invalid_json(f"Key '{key}' must be a non-empty string")
-        status = body.get("status") or "PASS"
-        if status not in JOB_STATUSES:
+        status = body.get("status")
+        if status is None or status == "":  # only these default (job.md §6.1); 0 or false are invalid values
+            status = "PASS"
+        if not isinstance(status, str) or status not in JOB_STATUSES:
             raise ApiError(400, f"Invalid status value '{status}': valid values are {', '.join(JOB_STATUSES)}")
         found = await jobs.set_status(request.state, body["job"], body["kernel"], body["git_branch"], status)
         if not found:
