@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 from kci_backend import models, wire
 from kci_backend.query.params import Condition, Params, parse_list, parse_projection, parse_filters, parse_paging, Transform
@@ -13,6 +13,17 @@ from .routing import Stream
 
 # Lists larger than this (or unlimited) are streamed from the database cursor.
 STREAM_ABOVE = 1000
+
+# List-query quirks a model cannot declare (a filter key matched in its own way, a
+# common key that is not a filter): collection → params → (params, extra conditions).
+# Resources register theirs; the list GET and /batch both apply them, so they agree.
+ListAdjuster = Callable[[Params], tuple[Params, list[Condition]]]
+LIST_ADJUSTERS: dict[str, ListAdjuster] = {}
+
+
+def adjust_list_params(collection: str, params: Params) -> tuple[Params, list[Condition]]:
+    adjuster = LIST_ADJUSTERS.get(collection)
+    return adjuster(params) if adjuster else (params, [])
 
 
 def require_id(value: str | None, reason: str = "Wrong ID value provided") -> str:

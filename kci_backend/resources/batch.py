@@ -1,8 +1,9 @@
 """`POST /batch` (spec/batch.md): several read operations in one request.
 
 Each operation is answered by the same code as its HTTP endpoint: the list
-query language and `Documents` reads of `GET /<resource>`, the filters of
-`/count`, and `distinct_values` of the distinct endpoints. Only the shape of
+query language and `Documents` reads of `GET /<resource>` (with the list
+quirks a resource registers in `listing.LIST_ADJUSTERS`), `count_collections`
+of `/count`, and `distinct_values` of the distinct endpoints. Only the shape of
 the entries differs (§3). The whole request is checked first (§2.3), so a bad
 query in any operation is a 400 before anything runs. Collections take part
 as soon as their model is declared (`models.REGISTRY`); nothing here names
@@ -20,7 +21,7 @@ from typing import Any, AsyncIterator
 
 from kci_backend import models, wire
 from kci_backend.http.errors import ApiError
-from kci_backend.http.listing import STREAM_ABOVE, distinct_values
+from kci_backend.http.listing import STREAM_ABOVE, adjust_list_params, distinct_values
 from kci_backend.http.routing import Endpoint, Stream, route
 from kci_backend.query.batch_string import parse_batch_query
 from kci_backend.query.params import Params, Query, QueryError, parse_list, parse_paging, parse_projection
@@ -109,7 +110,10 @@ def plan(op: dict) -> Operation:
         if not wire.is_object_id(document):
             return Operation("empty", op_id)
         return Operation("one", op_id, resource, doc_id=document.lower(), columns=parse_projection(spec, params))
-    return Operation("list", op_id, resource, query=parse_list(spec, params))
+    params, extra = adjust_list_params(resource, params)
+    query = parse_list(spec, params)
+    query.conditions.extend(extra)
+    return Operation("list", op_id, resource, query=query)
 
 
 def plan_all(operations: list[dict]) -> list[Operation]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 
 from kci_backend.http.errors import ApiError
-from kci_backend.http.listing import get_document, list_documents, require_id
+from kci_backend.http.listing import LIST_ADJUSTERS, get_document, list_documents, require_id
 from kci_backend.http.routing import OID_SEGMENT, Endpoint, plural, route
 from kci_backend.query.params import Condition, Params
 from kci_backend.services import builds
@@ -29,6 +29,9 @@ def fragment_filter(params: Params) -> tuple[Params, list[Condition]]:
         return rest, [Condition(FRAGMENTS, "null")]
     encoded = {orjson.dumps(shape).decode() for value in values for shape in (value, [value])}
     return rest, [Condition(FRAGMENTS, "in", tuple(sorted(encoded)))]
+
+
+LIST_ADJUSTERS["build"] = fragment_filter
 
 
 @route(rf"/{plural('build')}", rf"/{plural('build')}/{OID_SEGMENT}")

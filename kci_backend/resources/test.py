@@ -11,7 +11,7 @@ from typing import Any
 
 from kci_backend.http.auth import Rule
 from kci_backend.http.errors import ApiError, invalid_json
-from kci_backend.http.listing import get_document, list_documents, require_id
+from kci_backend.http.listing import LIST_ADJUSTERS, adjust_list_params, get_document, list_documents, require_id
 from kci_backend.http.routing import Endpoint, plural, route
 from kci_backend.query.params import Condition, Params
 from kci_backend.services import test_input, tests
@@ -30,10 +30,9 @@ def path_id(request) -> str | None:
     return request.path_param("id") or None
 
 
-def time_never_matches(request) -> list[Condition]:
+def time_never_matches(params: Params) -> list[Condition]:
     """query.md App. A: `time` is compared as a string with the stored number,
     so a filter on it matches nothing (kept from the reference)."""
-    params = request.query
     ranged = any(v.split(",", 1)[0].strip() == "time" and "," in v and v.split(",", 1)[1].strip()
                  for op in ("gte", "lt") for v in params.values(op))
     return [Condition("time", "never")] if params.values("time") or ranged else []
@@ -48,11 +47,19 @@ def without_id_filter(params: Params) -> Params:
     return Params((k, v) for k, v in params.pairs if not is_id_filter(k, v))
 
 
+def list_quirks(params: Params) -> tuple[Params, list[Condition]]:
+    return without_id_filter(params), time_never_matches(params)
+
+
+for _collection in ("test_group", "test_case", "test_regression"):
+    LIST_ADJUSTERS[_collection] = list_quirks
+
+
 async def read(request, collection: str) -> Any:
     doc_id = path_id(request)
     if doc_id is None:
-        return await list_documents(request, collection, params=without_id_filter(request.query),
-                                    extra=time_never_matches(request))
+        params, extra = adjust_list_params(collection, request.query)
+        return await list_documents(request, collection, params=params, extra=extra)
     return await get_document(request, collection, require_id(doc_id))
 
 

@@ -246,3 +246,28 @@ def test_count_filters_behave_as_count_endpoint_on_numeric_fields(api, query):
         if collection in models.REGISTRY:
             [one] = batch(api, {"method": "GET", "resource": "count", "document": collection, "query": query})
             assert one == {"result": api.get(f"/count/{collection}?{query}").json()["result"]}
+
+
+@pytest.mark.parametrize("collection,docs,query", [
+    ("build", [{"job": "J", "kernel": "k", "arch": "x86", "kconfig_fragments": ["frag.config"]},
+               {"job": "J", "kernel": "k", "arch": "mips", "kconfig_fragments": ["other"]}],
+     "job=J&kconfig_fragments=frag.config&sort=arch"),
+    ("test_group", [{"job": "J", "name": "baseline", "time": 5.0}, {"job": "J", "name": "smoke", "time": 1.0}],
+     "job=J&_id=ID&sort=name"),
+    ("test_group", [{"job": "J", "name": "baseline", "time": 5.0}], "job=J&time=5"),
+    ("test_case", [{"job": "J", "name": "login", "time": 5.0}], "job=J&gte=time,1"),
+])
+def test_resource_list_rules_apply_in_batch_too(backend, api, unique, collection, docs, query):
+    """Rules a resource adds to its list GET (build fragments, no `_id` filter and a `time`
+    that never matches on tests) give the same answer through /batch."""
+    if collection not in models.REGISTRY:
+        pytest.skip(f"{collection} is not declared")
+    job = f"rules-{unique}"
+    stored = backend.insert(collection, *({**d, "job": job} for d in docs))
+    query = query.replace("job=J", f"job={job}").replace("ID", stored[0]["_id"])
+    path = {"build": "/build", "test_group": "/test/group", "test_case": "/test/case"}[collection]
+    http = api.get(f"{path}?{query}").json()
+    [entry] = batch(api, {"method": "GET", "resource": collection, "query": query})
+    assert entry == {"result": [{"result": http["result"], "count": http["count"], "limit": 0}]}
+    expected = {"build": 1, "test_group": 2 if "_id" in query else 0, "test_case": 0}[collection]
+    assert http["count"] == expected
