@@ -20,6 +20,7 @@ of the same series from interleaving (test-regressions.md §2.3).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ from . import test_regressions
 if TYPE_CHECKING:
     from kci_backend.app import State
     from kci_backend.http.auth import Token
+
+log = logging.getLogger("kci_backend.tests")
 
 # Build values copied into each group (§3.6); the git ones only fill empty values.
 _BUILD_COPIED = ("compiler", "compiler_version", "compiler_version_full", "cross_compile", "modules")
@@ -90,7 +93,14 @@ async def import_posted_group(state: "State", body: dict, token: "Token | None")
     log = body.pop("log", None)
     if isinstance(log, str) and log:
         body["boot_log"] = await write_log(state.settings.storage_dir, body, log)
-    result = await import_tree(state, body, detect_regressions=False)
+    try:
+        result = await import_tree(state, body, detect_regressions=False)
+    except ApiError:
+        raise
+    except Exception:
+        # §6.5 step 11: the detail goes to the log, the client gets the fixed reason.
+        log.exception("saving test group %r failed", body["name"])
+        raise ApiError(500, f"Error saving test group '{body['name']}'") from None
     result.warnings = warnings
     return result
 

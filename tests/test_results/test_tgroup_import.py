@@ -242,3 +242,22 @@ def test_commit_shape_is_free(api, unique):
     # git_commit is mandatory but not validated beyond being a non-empty string.
     r = post(api, group_body(unique, git_commit="not-a-sha"))
     assert only(api.get(r.headers["location"]))["git_commit"] == "not-a-sha"
+
+
+def test_concurrent_posts_of_one_identity(api, unique):
+    """Re-sent results racing each other still make one group with consistent cases."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bodies = [group_body(unique, time=i) for i in range(6)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda b: api.post("/test/group", json=b), bodies))
+    assert {r.status_code for r in answers} == {201}
+    assert len({r.json()["result"][0]["_id"]["$oid"] for r in answers}) == 1
+    counts = [api.get(f"/count/{c}", params={"job": f"job-{unique}"}).json()["result"][0]["count"]
+              for c in ("test_group", "test_case")]
+    assert counts == [2, 3]
+    top = only(api.get(answers[0].headers["location"]))
+    listed = {oid(i) for i in top["test_cases"]}
+    cases = cases_of(api, unique)
+    assert listed == {oid(cases["baseline.login"]["_id"])}
+    assert oid(cases["baseline.login"]["test_group_id"]) == oid(top["_id"])
