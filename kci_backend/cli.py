@@ -33,7 +33,15 @@ def _settings(database_url: Optional[str] = None):
     try:
         return get_settings()
     except Exception as exc:  # pydantic's validation error, in one line
-        _fail(f"invalid configuration: {exc}".splitlines()[0] + " " + str(exc).splitlines()[-1].strip())
+        _fail(f"invalid configuration: {_config_problem(exc)}")
+
+
+def _config_problem(exc: Exception) -> str:
+    """`KCI_<NAME>: <message>` for each setting pydantic refused (its text spans several lines)."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return "; ".join(f"KCI_{'_'.join(str(p) for p in e['loc'][:1]).upper()}: {e['msg']}" for e in errors())
 
 
 def _configure_logging(level: str) -> None:
