@@ -47,14 +47,24 @@ async def list_documents(request: Request, collection: str, *, params: Params | 
     if 0 < query.limit <= STREAM_ABOVE:
         result = await docs.list(query)
         return {"code": 200, "count": len(result), "limit": query.limit, "skip": query.skip, "result": result}
-    return Stream(200, _stream_envelope(docs.stream(query), query.limit, query.skip))
+    batches = docs.stream(query)
+    # Run the statement now: a database error becomes a clean error answer, not a cut-off 200.
+    first = await anext(batches, [])
+    return Stream(200, _stream_envelope(first, batches, query.limit, query.skip))
 
 
-async def _stream_envelope(batches: AsyncIterator[list[dict]], limit: int, skip: int) -> AsyncIterator[bytes]:
+async def _stream_envelope(first: list[dict], batches: AsyncIterator[list[dict]], limit: int,
+                           skip: int) -> AsyncIterator[bytes]:
     # Key order is not significant (conventions.md §2): count goes after result.
     yield b'{"code":200,"result":['
     count = 0
-    async for batch in batches:
+
+    async def all_batches() -> AsyncIterator[list[dict]]:
+        yield first
+        async for batch in batches:
+            yield batch
+
+    async for batch in all_batches():
         if not batch:
             continue
         encoded = b",".join(wire.dumps(doc) for doc in batch)
