@@ -44,6 +44,17 @@ class Settings(BaseSettings):
     smtp_tls: bool = False
     smtp_sender: str = "kernelci@localhost"
     smtp_timeout: float = 30.0
+    smtp_sender_desc: str = ""
+    # Footer address of build/boot reports; recipient of duplicate-trigger notices.
+    info_email: str = ""
+    error_email: str = ""
+    # Dashboard links in reports (email-reports.md §2.2).
+    base_url: str = "https://kernelci.org"
+    # Default /send delay in seconds (send.md §3.4).
+    send_delay: int = 3600
+    # Sends of one report that fail before anything was delivered (connection
+    # refused, 4xx) are tried this many times in all; 1 = never retried.
+    report_send_attempts: int = 3
 
     # Durable tasks (kci_backend/tasks): poll interval, claim lease, retry back-off.
     task_poll_seconds: float = 1.0
