@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kci_backend import wire
 from kci_backend.http.auth import Rule, hash_token
-from kci_backend.http.errors import ApiError, invalid_json
+from kci_backend.http.errors import ApiError
 from kci_backend.http.listing import drop_unknown_keys, get_document, list_documents
 from kci_backend.http.routing import Endpoint, plural, route
 from kci_backend.query.params import Condition

@@ -199,7 +199,7 @@ async def update_from_runner(state: "State", result: dict[str, Any]) -> str | No
     query = Query(conditions=conditions, columns=("_id",), sort=["created_on", "_id"], sort_order=1, limit=1)
     compiled, values, _ = records.list_compiled(query)
     changes = {k: result[k] for k in UPDATE_KEYS}
-    changes["checks"] = None if result["checks"] is None else store.encode_json(result["checks"])
+    changes["checks"] = result["checks"]
     async with state.db.transaction() as tx:
         await store.purge(state, tx)
         rows = await tx.fetch(compiled, values)

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Iterable
 import orjson
 
 from kci_backend import wire
-from kci_backend.models import Kind
 from kci_backend.models.bisect import BISECT, COMMON_KEYS, RETENTION, TYPE_KEYS
 from kci_backend.query.params import Condition, Query
 from kci_backend.store.database import Transaction
@@ -70,23 +69,6 @@ def new_record(record_type: str, **values: Any) -> dict[str, Any]:
     return doc
 
 
-def encode_json(value: Any) -> str:
-    """A JSON column value as JSON text, datetimes inside as `{"$date"}`.
-
-    The store encodes only lists and objects itself; a commit date may be the
-    string "" (§4.4) and a runner's `checks` any JSON value."""
-    return wire.dumps(value).decode()
-
-
-def _json_ready(doc: dict[str, Any]) -> dict[str, Any]:
-    """The record with its JSON columns as JSON text."""
-    out = dict(doc)
-    for f in BISECT.fields:
-        if f.kind is Kind.JSON and out.get(f.name) is not None:
-            out[f.name] = encode_json(out[f.name])
-    return out
-
-
 def cutoff(now: datetime | None = None) -> datetime:
     return (now or wire.utcnow()) - RETENTION
 
@@ -111,7 +93,7 @@ async def store_once(state: "State", tx: Transaction, doc: dict[str, Any], key: 
     records = state.documents(COLLECTION)
     # An expired record with the same key would block the insert: it goes first.
     await records.delete_where(tx, [Condition("cache_key", "eq", key), Condition("created_on", "lt", cutoff())])
-    await records.insert_if_absent(tx, _json_ready({**doc, "cache_key": key}))
+    await records.insert_if_absent(tx, {**doc, "cache_key": key})
     kept = await records.fetch_in(tx, [Condition("cache_key", "eq", key)])
     return kept[0]
 

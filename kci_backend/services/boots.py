@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from kci_backend import models
-from kci_backend.models import Collection, Kind
 from kci_backend.models import token as bits
 from kci_backend.models.boot import IDENTITY_FIELDS
 from kci_backend.query.params import Condition
@@ -117,23 +116,10 @@ async def import_report(state: "State", report: BootReport) -> dict[str, Any]:
         await boot_regressions.lock_kernel(state, tx, document)
         await _link(state, tx, document)
         document = boots.complete(document)
-        kept = await boots.upsert(tx, _json_ready(boots.collection, document))
+        kept = await boots.upsert(tx, document)
         stored = {**document, "_id": kept["_id"], "created_on": kept["created_on"]}
         await boot_regressions.detect(state, tx, stored)
     return stored
-
-
-def _json_ready(collection: Collection, document: dict[str, Any]) -> dict[str, Any]:
-    """The document with the values of its JSON columns as JSON text.
-
-    Values are stored "as sent" (boot.md §2.1), so a JSON column may hold a
-    string, number or boolean; the store only encodes lists and objects
-    itself, so every non-null value is encoded here."""
-    out = dict(document)
-    for f in collection.fields:
-        if f.kind is Kind.JSON and out.get(f.name) is not None:
-            out[f.name] = orjson.dumps(out[f.name]).decode()
-    return out
 
 
 async def _link(state: "State", tx: Transaction, document: dict[str, Any]) -> None:

@@ -20,11 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
 import sqlalchemy as sa
 
 from kci_backend import wire
-from kci_backend.models import Collection, Kind
 from kci_backend.models.build import BUILD_IDENTITY
 from kci_backend.query.params import Condition
 from kci_backend.store.database import Transaction
@@ -134,16 +132,6 @@ async def _find_or_create_job(state: "State", tx: Transaction, build: dict[str, 
     raise RuntimeError(f"job {key} vanished during the build import")
 
 
-def _stored_json_text(collection: Collection, build: dict[str, Any]) -> dict[str, Any]:
-    """JSON columns take arrays and objects as they are, but a bare string (the
-    flat form's `kconfig_fragments`) must be given as its JSON text."""
-    out = dict(build)
-    for f in collection.fields:
-        if f.kind is Kind.JSON and isinstance(out.get(f.name), str):
-            out[f.name] = orjson.dumps(out[f.name]).decode()
-    return out
-
-
 def _identity_conditions(build: dict[str, Any]) -> list[Condition]:
     return [Condition(name, "null") if build.get(name) is None else Condition(name, "eq", build[name])
             for name in BUILD_IDENTITY]
@@ -161,7 +149,6 @@ async def _save_build(state: "State", tx: Transaction, build: dict[str, Any]) ->
     insert. The insert itself is an upsert on the identity key, so a race
     between identical first imports still leaves one build."""
     builds = state.documents("build")
-    build = _stored_json_text(builds.collection, build)
     matches = await builds.fetch_in(tx, _identity_conditions(build), ("_id", "created_on", "identity_key"))
     if not matches:
         return await builds.upsert(tx, build)

@@ -97,14 +97,6 @@ def effective_defconfig_full(group: dict) -> Any:
     return group.get("defconfig_full") or group.get("defconfig")
 
 
-def json_cell(value: Any) -> Any:
-    """A value for a JSON column: containers go as they are; scalars are
-    stored as JSON text so both databases keep them verbatim."""
-    if value is None or isinstance(value, (dict, list)):
-        return value
-    return orjson.dumps(value).decode()
-
-
 def digest(values: list[Any]) -> str:
     """A stable key for an identity made of several (nullable) values."""
     return hashlib.sha256(orjson.dumps(values)).hexdigest()
@@ -363,7 +355,7 @@ def group_document(source: dict, *, parent_id: str | None, index: int | None) ->
         "endian": source.get("endian"),
         "file_server_resource": source.get("file_server_resource"),
         "initrd": source.get("initrd"),
-        "initrd_info": json_cell(source.get("initrd_info")),
+        "initrd_info": source.get("initrd_info"),
         "kernel_image": source.get("kernel_image"),
         "mach": source["mach_alias"] if "mach_alias" in source else source.get("mach"),
         "plan_variant": source.get("plan_variant"),

@@ -67,6 +67,7 @@ class Documents:
         self.collection = collection
         self.table = table(collection.name)
         self.visible = tuple(f.name for f in collection.visible_fields)
+        self.json_fields = tuple(f.name for f in collection.fields if f.kind is Kind.JSON)
         self._codecs: dict[tuple, RowCodec] = {}
 
     def codec(self, columns: tuple[str, ...], python: bool = False) -> RowCodec:
@@ -187,28 +188,40 @@ class Documents:
 
         return self.db.statement(("insert", self.collection.name, on_conflict), build)
 
+    def row(self, doc: dict) -> dict:
+        """Statement values of a document: JSON columns as JSON text, whatever the
+        value (object, array, string, number or boolean), so it is kept verbatim."""
+        if not self.json_fields:
+            return doc
+        out = dict(doc)
+        for name in self.json_fields:
+            value = out.get(name)
+            if value is not None:
+                out[name] = wire.dumps(value).decode()
+        return out
+
     async def insert(self, tx: Transaction, doc: dict) -> dict:
         doc = self.complete(doc)
-        await tx.execute(self._insert(), doc)
+        await tx.execute(self._insert(), self.row(doc))
         return doc
 
     async def insert_many(self, tx: Transaction, docs: list[dict]) -> list[dict]:
         docs = [self.complete(d) for d in docs]
-        await tx.executemany(self._insert(), docs)
+        await tx.executemany(self._insert(), [self.row(d) for d in docs])
         return docs
 
     async def upsert(self, tx: Transaction, doc: dict) -> dict:
         """Insert, or replace the document with the same identity keeping its
         `_id` and `created_on`. Returns the stored document."""
         doc = self.complete(doc)
-        row = await tx.fetchone(self._insert("update"), doc)
+        row = await tx.fetchone(self._insert("update"), self.row(doc))
         doc["_id"] = row[0]
         doc["created_on"] = self.db.instant(row[1])
         return doc
 
     async def insert_if_absent(self, tx: Transaction, doc: dict) -> bool:
         """Insert unless a document with the same identity exists; True if inserted."""
-        return await tx.execute(self._insert("ignore"), self.complete(doc)) > 0
+        return await tx.execute(self._insert("ignore"), self.row(self.complete(doc))) > 0
 
     async def update(self, tx: Transaction, key: Any, changes: dict, by: str = "_id") -> int:
         names = tuple(sorted(changes))
@@ -218,7 +231,7 @@ class Documents:
                     .values({n: sa.bindparam(n, type_=self.table.c[n].type) for n in names}))
 
         compiled = self.db.statement(("update", self.collection.name, by, names), build)
-        return await tx.execute(compiled, {**changes, "_key": key})
+        return await tx.execute(compiled, {**self.row(changes), "_key": key})
 
     async def delete_where(self, tx: Transaction, conditions: list[Condition]) -> int:
         cshape = qsql.condition_shape(conditions)
