@@ -53,7 +53,7 @@ def test_bad_database_urls(tmp_path):
              for case in ("not a URL", "PostgreSQL unreachable", "SQLite path not creatable")]
     # Through the environment variable as well as the flag.
     jobs.append(("migrate / KCI_DATABASE_URL", ["migrate"]))
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         results = list(pool.map(lambda job: run_cli(job[1], {**env, "KCI_DATABASE_URL": "mysql://x/y"}
                                                      if job[0].endswith("KCI_DATABASE_URL") else env), jobs))
     for (case, _), result in zip(jobs, results):

@@ -61,12 +61,13 @@ def test_trailing_slash_is_not_part_of_the_id(api, job):
     "/v1/job", "/countjob", "/tokenXYZ", "/versions", "/version/x", "/job/0123456789abcdef01234567/nope",
     "/count/job/x", "/token/a/b", "/",
 ])
-@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"])
-def test_unknown_paths_get_the_message_404(api, path, method):
-    r = api.request(method, path)
-    assert r.status_code == 404
-    assert r.json() == NOT_FOUND
-    assert r.headers["content-type"] == JSON_TYPE
+def test_unknown_paths_get_the_message_404(api, path):
+    for method in ("GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "HEAD"):
+        r = api.request(method, path)
+        assert r.status_code == 404, method
+        if method != "HEAD":
+            assert r.json() == NOT_FOUND, method
+            assert r.headers["content-type"] == JSON_TYPE
 
 
 def test_unknown_path_404_with_and_without_token(anon):

@@ -630,14 +630,14 @@ def test_cli_token_create_list_revoke(backend, api):
     assert client.get("/job", params={"limit": 1}).status_code == 403
 
 
-def test_cli_token_create_admin_and_restricted(backend, api):
-    admin = backend.cli("token", "create", "--admin", "--email", "root@example.org").stdout.strip()
-    assert properties(api, admin) == bits(*ADM)
-    restricted = backend.cli("token", "create", "--get", "--ip", "192.0.2.0/24", "--ip", "2001:db8::1",
-                             "--expires-on", "2031-01-02").stdout.strip()
-    doc = stored(api, restricted)
-    assert doc["ip_address"] == ["192.0.2.0/24", "2001:db8::1"] and doc["properties"][5] == 1
+def test_cli_token_create_admin_restricted_expiring(backend, api):
+    value = backend.cli("token", "create", "--admin", "--email", "root@example.org", "--ip", "192.0.2.0/24",
+                        "--ip", "2001:db8::1", "--expires-on", "2031-01-02").stdout.strip()
+    doc = stored(api, value)
+    assert doc["properties"] == bits(1, 1, 1, 1, 1, 1, 1, 0, 1, 0)
+    assert doc["ip_address"] == ["192.0.2.0/24", "2001:db8::1"]
     assert doc["expires_on"] == {"$date": millis(utc(2031, 1, 2))}
+    assert doc["email"] == "root@example.org"
 
 
 @pytest.mark.parametrize("args", [("revoke", MISSING_ID), ("create", "--ip", "300.0.0.1")])
