@@ -27,10 +27,11 @@ def clients(backend, kinds) -> dict[str, httpx.Client]:
 
 @pytest.fixture(scope="session")
 def tight(backend, tmp_path_factory) -> Iterator[Server]:
-    """A second server on the same database: small body cap, one CORS origin, no trusted proxy."""
+    """A second server on the same database: small body cap, one CORS origin, no trusted proxy,
+    info-level log."""
     server = start_server(backend, tmp_path_factory.mktemp(f"tight-{backend.kind}"),
                           max_body_bytes=str(TIGHT_BODY_BYTES), cors_origins=[TIGHT_ORIGIN],
-                          trusted_proxies=["10.0.0.0/8"])
+                          trusted_proxies=["10.0.0.0/8"], log_level="info")
     try:
         yield server
     finally:

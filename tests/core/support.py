@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -60,6 +61,7 @@ class Server:
 
     url: str
     process: subprocess.Popen
+    log_path: Path
 
     def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
         headers = {"Authorization": token} if token else {}
@@ -91,7 +93,7 @@ def start_server(backend, tmp_path, **settings: Any) -> Server:
             raise RuntimeError(f"server exited: {log_path.read_text()}")
         try:
             if httpx.get(url + "/version", timeout=1).status_code == 200:
-                return Server(url, process)
+                return Server(url, process, log_path)
         except httpx.HTTPError:
             time.sleep(0.1)
     process.kill()

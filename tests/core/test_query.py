@@ -57,6 +57,12 @@ def test_values_are_decoded_and_trimmed(jobs):
     assert [d["kernel"] for d in r.json()["result"]] == ["a b"]
 
 
+def test_control_characters_in_values_become_spaces(jobs):
+    jobs.add({"kernel": "a b"}, {"kernel": "ab"})
+    assert jobs.kernels(("kernel", "a\tb")) == ["a b"]
+    assert jobs.kernels(("kernel", "\na\x7fb\r")) == ["a b"]
+
+
 def test_empty_values_and_keys_without_equals_are_ignored(jobs):
     jobs.add({"kernel": "a"}, {"kernel": "b"})
     assert jobs.kernels(("kernel", "")) == ["a", "b"]

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from kci_backend import wire
+from kci_backend import models, wire
+from kci_backend.store.documents import Documents
 
 from .support import millis, utc
 
@@ -603,6 +604,45 @@ def test_a_token_may_delete_itself(backend, api):
     client = backend.client(value)
     assert client.delete(f"/token/{token_id}").status_code == 200
     assert client.get("/token").status_code == 403
+
+
+# -- SEC-4, SEC-7, SEC-16 (adopted) ----------------------------------------------------------------------------
+
+
+def test_secret_is_stored_hashed(backend, api):
+    value, token_id = create(api, get=1)
+    spec = models.get("token")
+
+    async def row(db):
+        return await Documents(db, spec).get(token_id, columns=spec.field_names, python=True)
+
+    doc = backend.run(row)
+    assert doc["token_hash"] == hashlib.sha256(value.encode()).hexdigest()
+    assert doc["token_prefix"] == value[:8]
+    assert all(value not in str(v) for v in doc.values())
+
+
+def test_master_key_use_is_logged_without_its_value(backend, clients):
+    assert clients["MK"].get("/token", params={"limit": 1}).status_code == 200
+    log = backend.log_path.read_text()
+    assert "master key is enabled" in log
+    assert "master key used: GET /token" in log
+    assert backend.env["KCI_MASTER_KEY"] not in log
+
+
+def test_writes_and_token_requests_are_logged_with_the_token_id(backend, api, tight):
+    admin_id = api.get("/token", params={"token": backend.admin_token}).json()["result"][0]["_id"]["$oid"]
+    value, token_id = create(api, get=1)
+    client = tight.client(backend.admin_token)
+    assert client.put(f"/token/{token_id}", json={"username": "audited"}).status_code == 200
+    assert client.post("/job", json={"job": "no-such", "kernel": "k", "git_branch": "b"}).status_code == 404
+    assert client.get("/job", params={"job": "audit-read", "limit": 1}).status_code == 200
+    client.close()
+    log = tight.log_path.read_text()
+    assert f"PUT /token/{token_id} 200 token={admin_id}" in log
+    assert f"POST /job 404 token={admin_id}" in log
+    assert "GET /job" not in log  # plain reads are not audited
+    assert backend.admin_token not in log and value not in log
 
 
 # -- the `kci-backend token` command (SEC-4 adopted) ----------------------------------------------------------------
