@@ -130,27 +130,34 @@ def count_statement(collection: Collection, conditions: list[Condition]) -> tupl
     return ("count", collection.name, cshape), build, condition_values(conditions)
 
 
-def distinct_statement(collection: Collection, column: str, conditions: list[Condition]) -> tuple[Shape, Any, dict]:
+def _distinct_values(t: sa.Table, column: str, cshape, include_null: bool) -> sa.Select:
+    col = t.c[column]
+    where = where_clauses(t, cshape) + ([] if include_null else [col.is_not(None)])
+    return sa.select(col).distinct().where(*where)
+
+
+def distinct_statement(collection: Collection, column: str, conditions: list[Condition],
+                       include_null: bool = True) -> tuple[Shape, Any, dict]:
+    """Unique values in ascending order. A stored null is a value, and sorts
+    first as in MongoDB (distinct.md §3)."""
     cshape = condition_shape(conditions)
 
     def build() -> sa.Select:
         t = table(collection.name)
-        col = t.c[column]
-        return (sa.select(col).distinct().where(col.is_not(None), *where_clauses(t, cshape))
-                .order_by(col.asc()))
+        return _distinct_values(t, column, cshape, include_null).order_by(t.c[column].asc().nulls_first())
 
-    return ("distinct", collection.name, column, cshape), build, condition_values(conditions)
+    return ("distinct", collection.name, column, cshape, include_null), build, condition_values(conditions)
 
 
-def count_distinct_statement(collection: Collection, column: str, conditions: list[Condition]) -> tuple[Shape, Any, dict]:
+def count_distinct_statement(collection: Collection, column: str, conditions: list[Condition],
+                             include_null: bool = True) -> tuple[Shape, Any, dict]:
     cshape = condition_shape(conditions)
 
     def build() -> sa.Select:
-        t = table(collection.name)
-        col = t.c[column]
-        return sa.select(sa.func.count(sa.distinct(col))).where(*where_clauses(t, cshape))
+        values = _distinct_values(table(collection.name), column, cshape, include_null).subquery()
+        return sa.select(sa.func.count()).select_from(values)
 
-    return ("count_distinct", collection.name, column, cshape), build, condition_values(conditions)
+    return ("count_distinct", collection.name, column, cshape, include_null), build, condition_values(conditions)
 
 
 def by_id_statement(collection: Collection, columns: tuple[str, ...], key: str = "_id") -> tuple[Shape, Any]:

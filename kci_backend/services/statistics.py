@@ -30,7 +30,8 @@ async def _figure(state: "State", collection: str, distinct: str | None, before:
     conditions = [Condition("created_on", "lt", before)] if before else []
     if distinct is None:
         return await docs.count(conditions)
-    return await docs.count_distinct(distinct, conditions)
+    # Distinct figures ignore null values (statistics.md §1).
+    return await docs.count_distinct(distinct, conditions, include_null=False)
 
 
 async def _start_date(state: "State") -> datetime | None:

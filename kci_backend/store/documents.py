@@ -144,14 +144,14 @@ class Documents:
         row = await self.db.fetchone(self.db.statement(shape, build), values)
         return int(row[0])
 
-    async def distinct(self, column: str, conditions: list[Condition]) -> list[Any]:
-        shape, build, values = qsql.distinct_statement(self.collection, column, conditions)
+    async def distinct(self, column: str, conditions: list[Condition], include_null: bool = True) -> list[Any]:
+        shape, build, values = qsql.distinct_statement(self.collection, column, conditions, include_null)
         rows = await self.db.fetch(self.db.statement(shape, build), values, heavy=True)
         encode = self.codec((column,))
         return [encode(r)[column] for r in rows]
 
-    async def count_distinct(self, column: str, conditions: list[Condition]) -> int:
-        shape, build, values = qsql.count_distinct_statement(self.collection, column, conditions)
+    async def count_distinct(self, column: str, conditions: list[Condition], include_null: bool = True) -> int:
+        shape, build, values = qsql.count_distinct_statement(self.collection, column, conditions, include_null)
         row = await self.db.fetchone(self.db.statement(shape, build), values)
         return int(row[0])
 
