@@ -15,7 +15,7 @@ from kci_backend.models import Collection, Kind
 COLLECTION_PATHS = {
     "job": "/job", "build": "/build", "boot": "/boot", "test_group": "/test/group", "test_case": "/test/case",
     "test_regression": "/test/regression", "lab": "/lab", "token": "/token", "report": "/report",
-    "bisect": "/bisect", "error_logs": "/build/logs", "errors_summary": "/job/logs",
+    "error_logs": "/build/logs", "errors_summary": "/job/logs",
     "boot_regressions": "/boot/regressions", "daily_stats": "/statistics",
 }
 OTHER_PATHS = {
@@ -23,7 +23,10 @@ OTHER_PATHS = {
     "/count": ("get", "Number of documents per collection"),
     "/batch": ("post", "Several read operations in one request"),
     "/send": ("post", "Schedule email reports"),
-    "/upload/{path}": ("put", "Upload a file into the storage root"),
+    "/upload": ("post", "Upload files (multipart/form-data) into the storage root"),
+    "/upload/{path}": ("put", "Upload one file (raw body) into the storage root"),
+    "/storage/{path}": ("get", "Read a stored file (no token needed)"),
+    "/bisect": ("get", "On-demand boot/build bisection (?collection=boot&boot_id=…); POST: runner results"),
     "/callback/lava/{action}": ("post", "LAVA job callback"),
 }
 
