@@ -6,7 +6,7 @@ due tasks and runs them, in `serve` (inline) or in `kci-backend worker`.
 """
 
 from .queue import enqueue
-from .registry import Permanent, task_handler
+from .registry import Permanent, Retry, task_handler
 from .worker import Worker
 
-__all__ = ["Permanent", "Worker", "enqueue", "task_handler"]
+__all__ = ["Permanent", "Retry", "Worker", "enqueue", "task_handler"]

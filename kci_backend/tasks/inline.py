@@ -10,7 +10,7 @@ _EXTRA = "inline_worker"
 
 
 async def start(state: Any) -> None:
-    if state.settings.inline_worker:
+    if state.settings.inline_worker and _EXTRA not in state.extras:
         worker = state.extras[_EXTRA] = Worker(state)
         worker.start()
 

@@ -6,8 +6,9 @@ A module that defers work registers its handler once at import:
     async def send_report(state, payload): ...
 
 A handler returns normally when the task is done, raises `Permanent` when
-trying again cannot help, and raises anything else to be retried with
-back-off until its attempts are used up.
+trying again cannot help, `Retry` for an expected passing failure (logged
+without a traceback), and anything else is retried the same way but logged
+as a bug; retries back off until the kind's attempts are used up.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ Handler = Callable[[Any, dict], Awaitable[None]]
 
 class Permanent(Exception):
     """The task cannot succeed: mark it failed without another attempt."""
+
+
+class Retry(Exception):
+    """An expected failure (a server is unreachable): try again later."""
 
 
 @dataclass(frozen=True)

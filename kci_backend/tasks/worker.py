@@ -19,7 +19,7 @@ from typing import Any
 from kci_backend import wire
 
 from . import queue, registry
-from .registry import Permanent
+from .registry import Permanent, Retry
 
 log = logging.getLogger("kci_backend.tasks")
 
@@ -129,14 +129,15 @@ class Worker:
 
     async def _after_failure(self, task: queue.ClaimedTask, worker: str, allowed: int, exc: Exception) -> None:
         error = _describe(exc)
+        expected = isinstance(exc, (Permanent, Retry))
         if isinstance(exc, Permanent) or task.attempts >= allowed:
             log.error("task %s (%s) failed after %d attempt(s): %s", task.id, task.kind, task.attempts, error,
-                      exc_info=not isinstance(exc, Permanent))
+                      exc_info=not expected)
             await queue.fail(self.state.db, task.id, worker, error)
             return
         delay = backoff(self.settings, task.attempts)
         log.warning("task %s (%s) attempt %d failed (%s); retry in %.1fs", task.id, task.kind, task.attempts,
-                    error, delay)
+                    error, delay, exc_info=not expected)
         await queue.retry_later(self.state.db, task.id, worker, delay, error)
 
     async def _keep_lease(self, task_id: str, worker: str) -> None:
