@@ -87,6 +87,10 @@ def sql_app() -> Starlette:
     return Starlette(routes=[Route("/{path:path}", answer, methods=METHODS)], lifespan=lifespan)
 
 
+async def _no_reset(conn) -> None:
+    pass
+
+
 class PostgresRunner:
     def __init__(self, database_url: str) -> None:
         from .common import asyncpg_dsn
@@ -97,8 +101,9 @@ class PostgresRunner:
     async def start(self) -> None:
         import asyncpg
 
-        # The server's pool size per worker (KCI_PG_POOL_SIZE default).
-        self.pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=10)
+        # The server's pool size per worker (KCI_PG_POOL_SIZE default), and like the
+        # server no reset statement on release (kci_backend/store/database.py).
+        self.pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=10, reset=_no_reset)
 
     async def stop(self) -> None:
         await self.pool.close()
