@@ -73,8 +73,8 @@ def test_bad_settings(tmp_path):
         assert next(iter(extra)) in result.stderr, (case, result.stderr)
 
 
-def test_migrate_succeeds_and_is_repeatable(backend):
-    for _ in range(2):
-        result = run_cli(["migrate"], backend.env)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.strip() == "database is up to date"
+def test_migrate_again_succeeds(backend):
+    # `serve` migrated this database already; running it again changes nothing and succeeds.
+    result = run_cli(["migrate"], backend.env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "database is up to date"

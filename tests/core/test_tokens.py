@@ -285,13 +285,14 @@ def test_expiry_date_denies_from_midnight_utc(backend, api):
 def test_expiry_instant_is_at_or_after(backend):
     """A stored expiry instant a moment away: the token works until then, not after."""
     value = "short-lived-" + wire.new_id()
+    expiry = datetime.now(timezone.utc) + timedelta(seconds=1.5)
     backend.insert("token", {"token_hash": hashlib.sha256(value.encode()).hexdigest(), "token_prefix": value[:8],
                              "email": "x@example.org", "properties": bits(0, 0, 1, 0, 0, 0, 0, 0, 0, 0),
-                             "expires_on": datetime.now(timezone.utc) + timedelta(seconds=1.5)})
+                             "expires_on": expiry})
     client = backend.client(value)
-    assert client.get("/version").status_code == 200
     assert client.get("/job", params={"limit": 1}).status_code == 200
-    time.sleep(2.6)  # past the expiry and the server's 1 s token cache
+    # The expiry is checked on every request (a cached lookup does not extend it).
+    time.sleep(max(0.0, (expiry - datetime.now(timezone.utc)).total_seconds()) + 0.05)
     assert client.get("/job", params={"limit": 1}).status_code == 403
 
 
@@ -682,6 +683,8 @@ def test_cli_token_create_admin_restricted_expiring(backend, api):
 
 @pytest.mark.parametrize("args", [("revoke", MISSING_ID), ("create", "--ip", "300.0.0.1")])
 def test_cli_token_errors_are_one_line_with_exit_code_2(backend, args):
+    if backend.kind != "sqlite" and args[0] == "create":
+        pytest.skip("argument validation does not depend on the database")
     r = backend.cli("token", *args, check=False)
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
