@@ -96,10 +96,12 @@ def aggregate_statement(collection: Collection, query: Query, output: tuple[str,
 
     def build() -> sa.Select:
         t = table(collection.name)
-        partition = [t.c[g] if g in t.c else sa.null() for g in group]
+        # A field that is not stored, or never shown (a token hash), groups as a missing field: null.
+        shown = {g for g in group if g in t.c and not collection.by_name[g].hidden}
+        partition = [t.c[g] if g in shown else sa.null() for g in group]
         reduce = sa.func.min if query.sort_order == 1 else sa.func.max
         inner = sa.select(
-            *(t.c[g].label(f"g_{i}") if g in t.c else sa.null().label(f"g_{i}") for i, g in enumerate(group)),
+            *(t.c[g].label(f"g_{i}") if g in shown else sa.null().label(f"g_{i}") for i, g in enumerate(group)),
             *(t.c[n].label(f"f_{n}") for n in output),
             *(reduce(t.c[s]).over(partition_by=partition).label(f"s_{i}") for i, s in enumerate(query.sort)),
             sa.func.row_number().over(partition_by=partition, order_by=t.c["_id"]).label("rn"),

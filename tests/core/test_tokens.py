@@ -489,12 +489,15 @@ def test_secret_is_never_returned_after_creation(api):
     value, token_id = create(api, admin=1, email="secret@example.org")
     answers = [api.get("/token", params={"email": "secret@example.org"}), api.get(f"/token/{value}"),
                api.get("/token", params={"token": value}), api.put(f"/token/{token_id}", json={"username": "x"}),
-               api.get("/token", params={"field": "token"}), api.get("/token", params={"field": "token_hash"})]
+               api.get("/token", params={"field": "token"}), api.get("/token", params={"field": "token_hash"}),
+               api.get("/token", params={"sort": "token_hash", "nfield": "_id"}),
+               api.get("/token", params={"aggregate": "token_hash", "email": "secret@example.org"})]
     for r in answers:
         assert r.status_code == 200
         assert value not in r.text and hashlib.sha256(value.encode()).hexdigest() not in r.text
         for doc in r.json()["result"]:
             assert "token" not in doc and "token_hash" not in doc
+    assert answers[-1].json()["result"][0]["_id"] == {"token_hash": None}
     assert api.put(f"/token/{token_id}", json={"username": "y"}).json()["result"] == [
         {"token_prefix": value[:8], "_id": {"$oid": token_id}}]
 
