@@ -13,7 +13,7 @@ from typing import Any, Hashable
 
 import sqlalchemy as sa
 
-from kci_backend.models import Collection
+from kci_backend.models import Collection, Kind
 from kci_backend.store.tables import table
 
 from .params import Condition, Query
@@ -99,11 +99,11 @@ def aggregate_statement(collection: Collection, query: Query, output: tuple[str,
         # A field that is not stored, or never shown (a token hash), groups as a missing field: null.
         shown = {g for g in group if g in t.c and not collection.by_name[g].hidden}
         partition = [t.c[g] if g in shown else sa.null() for g in group]
-        reduce = sa.func.min if query.sort_order == 1 else sa.func.max
         inner = sa.select(
             *(t.c[g].label(f"g_{i}") if g in shown else sa.null().label(f"g_{i}") for i, g in enumerate(group)),
             *(t.c[n].label(f"f_{n}") for n in output),
-            *(reduce(t.c[s]).over(partition_by=partition).label(f"s_{i}") for i, s in enumerate(query.sort)),
+            *(_group_extreme(collection, t.c[s], partition, query.sort_order).label(f"s_{i}")
+              for i, s in enumerate(query.sort)),
             sa.func.row_number().over(partition_by=partition, order_by=t.c["_id"]).label("rn"),
         ).where(*where_clauses(t, cshape)).subquery()
         stmt = sa.select(
@@ -120,6 +120,16 @@ def aggregate_statement(collection: Collection, query: Query, output: tuple[str,
     values = condition_values(query.conditions)
     values["lim"] = query.limit
     return shape, build, values
+
+
+def _group_extreme(collection: Collection, col: sa.Column, partition: list, sort_order: int) -> sa.ColumnElement:
+    """The group's max (sort_order -1) or min (1) of a sort field, nulls ignored as MongoDB does.
+    PostgreSQL has no max/min for boolean or jsonb, so those take the first value in that order."""
+    if collection.by_name[col.name].kind in (Kind.BOOL, Kind.JSON):
+        order = (col.asc() if sort_order == 1 else col.desc()).nulls_last()
+        return sa.func.first_value(col).over(partition_by=partition, order_by=order)
+    reduce = sa.func.min if sort_order == 1 else sa.func.max
+    return reduce(col).over(partition_by=partition)
 
 
 def count_statement(collection: Collection, conditions: list[Condition]) -> tuple[Shape, Any, dict]:

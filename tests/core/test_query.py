@@ -506,6 +506,15 @@ def test_aggregate_with_min_of_sort_fields_ascending(builds):
     assert body["result"] == [{"_id": {"kernel": "k1"}, "git_commit": "c1"}]
 
 
+def test_aggregate_max_and_min_of_a_boolean_sort_field(jobs):
+    jobs.add({"kernel": "k1", "git_branch": "b1", "private": False}, {"kernel": "k1", "git_branch": "b2", "private": True},
+             {"kernel": "k1", "git_branch": "b3", "private": None}, {"kernel": "k2", "private": False})
+    pick = lambda order: {item["_id"]["kernel"]: item["private"] for item in jobs.get(
+        ("aggregate", "kernel"), ("sort", "private"), ("sort_order", order), ("field", "kernel"))["result"]}
+    assert pick("-1") == {"k1": True, "k2": False}
+    assert pick("1") == {"k1": False, "k2": False}
+
+
 def test_aggregate_without_fields_returns_a_whole_document(builds):
     jobs, docs = builds
     body = jobs.get(("aggregate", "kernel"), ("kernel", "k1"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -72,14 +73,16 @@ query_strings = st.one_of(
 )
 
 
-def test_http_job_list_answers_200_or_400(backend, unique):
+@pytest.mark.parametrize("path", ["/job", "/token"])
+def test_http_list_answers_200_or_400(backend, unique, path):
+    """/job, and /token for its boolean, date and JSON fields."""
     backend.insert("job", *({"job": f"hyp-{unique}", "kernel": f"k{i}", "git_branch": "master"} for i in range(3)))
     client = backend.client(backend.admin_token)
 
     @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(query_strings)
     def check(query_string):
-        r = client.get("/job?" + query_string)  # a 500 fails through the client's hook
+        r = client.get(f"{path}?{query_string}")  # a 500 fails through the client's hook
         assert r.status_code in (200, 400), (query_string, r.text)
         body = r.json()
         assert body["code"] == r.status_code
