@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ import httpx
 from kci_backend.wire import to_millis as millis  # noqa: F401  (used by the tests)
 
 JSON_TYPE = "application/json; charset=UTF-8"
+TLS_CONTEXT = ssl.create_default_context()  # shared: httpx builds one per client otherwise (slow)
 NOT_FOUND = {"code": 404, "message": "Resource not found"}
 NOT_ALLOWED = {"code": 405, "reason": "Operation not allowed"}
 
@@ -65,7 +67,7 @@ class Server:
 
     def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
         headers = {"Authorization": token} if token else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30,
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30, verify=TLS_CONTEXT,
                             event_hooks={"response": [fail_on_500]}, **kwargs)
 
     def stop(self) -> None:
