@@ -36,14 +36,14 @@ class Settings(BaseSettings):
     inline_worker: bool = True
 
     # Email (email-reports.md)
-    smtp_host: str = "localhost"
+    smtp_host: str = ""  # unset: reports are recorded as ERROR, nothing is sent
     smtp_port: int = 25
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
     smtp_tls: bool = False
-    smtp_sender: str = "kernelci@localhost"
-    smtp_timeout: float = 30.0
+    smtp_sender: str = ""
+    smtp_timeout: float = 60.0
     smtp_sender_desc: str = ""
     # Footer address of build/boot reports; recipient of duplicate-trigger notices.
     info_email: str = ""
