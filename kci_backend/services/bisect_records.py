@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from kci_backend.query.params import Condition, Query
 from kci_backend.store.database import Transaction
+from kci_backend.services.storable import contains_nul
 
 from . import bisect_store as store
 from .bisect_store import equal, instant, object_id
@@ -166,25 +167,9 @@ def checked_result(body: dict[str, Any]) -> dict[str, Any]:
     for key in wanted:
         if key != "checks" and body[key] is not None and not isinstance(body[key], str):
             raise InvalidResult(f"Key '{key}' must be a string or null")
-        if _has_nul(body[key]):
+        if contains_nul(body[key]):
             raise InvalidResult(f"Key '{key}' must not contain NUL characters")
     return {k: body[k] for k in wanted}
-
-
-def _has_nul(value: Any) -> bool:
-    """Whether any string in a JSON value holds NUL, which neither database stores in text
-    (iterative: deep input cannot exhaust the stack)."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str) and "\x00" in item:
-            return True
-        if isinstance(item, dict):
-            pending.extend(item)
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
 
 
 async def update_from_runner(state: "State", result: dict[str, Any]) -> str | None:

@@ -28,6 +28,7 @@ import orjson
 
 from kci_backend import wire
 from kci_backend.models.boot import BOOT_STATUSES, BOOT_VERSIONS
+from kci_backend.services.storable import contains_nul
 
 MANDATORY_KEYS = ("version", "lab_name", "job", "kernel", "git_branch", "defconfig", "arch", "board")
 # POST key → stored key, for the keys whose names differ (boot.md §2.1).
@@ -124,19 +125,9 @@ def _check_mandatory(body: dict[str, Any]) -> None:
 
 def _check_no_nul(body: dict[str, Any]) -> None:
     # PostgreSQL text and JSONB cannot hold U+0000; refuse it for both databases alike.
-    bad = [k for k, v in body.items() if _has_nul(v)]
+    bad = [k for k, v in body.items() if contains_nul(v)]
     if bad:
         raise BootReportError(*(f"Key '{k}' contains a NUL character" for k in bad))
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    if isinstance(value, dict):
-        return any("\x00" in k or _has_nul(v) for k, v in value.items())
-    return False
 
 
 def _text_values(body: dict[str, Any], extra_keys: tuple[str, ...]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Any, Callable
 import orjson
 
 from kci_backend.models.build import BUILD_IDENTITY, BUILD_STATUSES
+from kci_backend.services.storable import contains_nul
 
 from . import build_files
 from .build_files import UnsafePath
@@ -72,23 +73,6 @@ def _is_number(value: Any) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     return math.isfinite(value) and abs(value) < 1e308
-
-
-def _has_nul(value: Any) -> bool:
-    """True if any string in a JSON value holds NUL, which neither database can
-    store in text. Iterative, so deeply nested input cannot exhaust the stack."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
 
 
 def _check_indexed_lengths(document: dict[str, Any]) -> None:
@@ -235,7 +219,7 @@ def _checked_flat_keys(source: dict[str, Any], where: str) -> dict[str, Any]:
         check = FLAT_KEYS.get(key)
         if check is None or value is None:
             continue
-        if not check(value) or _has_nul(value):
+        if not check(value) or contains_nul(value):
             raise BuildRejected(_INVALID_JSON, [f"Wrong value or type for key '{key}' in {where}"])
         data[key] = value
     return data
@@ -467,7 +451,7 @@ def nested_candidate(body: dict[str, Any], root: Path) -> Candidate:
         file_server_url=None, file_server_resource=kernel["publish_path"],
         metadata={}, dirname=None,
     )
-    if _has_nul(document):
+    if contains_nul(document):
         raise BuildRejected(_INVALID_JSON, ["Strings must not contain NUL characters"])
     existing = directory if directory.is_dir() else None
     _add_sizes(document, root, existing, with_build_log=False)

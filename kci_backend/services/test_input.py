@@ -20,6 +20,7 @@ import orjson
 from kci_backend.http.errors import ApiError, invalid_json
 from kci_backend.models.test_case import TEST_STATUSES
 from kci_backend.models.test_group import GROUP_IDENTITY
+from kci_backend.services.storable import contains_nul
 
 # §6.5 step 5 (the 2022 reference's ten keys, test.md §6.2 divergence).
 MANDATORY_KEYS = ("name", "lab_name", "arch", "build_environment", "defconfig", "device_type", "git_branch",
@@ -230,22 +231,6 @@ def check_log(body: dict) -> None:
             raise invalid_json(f"Key '{key}' cannot be used in the log file path")
 
 
-def _has_nul(value: Any) -> bool:
-    """NUL cannot be stored in text by either database (iterative walk)."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
-
-
 # Texts that may hold NUL: the log file text and the log lines of a case
 # (stored with U+FFFD in its place, as build logs are).
 _NUL_ALLOWED = frozenset({"log", "log_lines", "test_cases", "sub_groups"})
@@ -254,7 +239,7 @@ _NUL_ALLOWED = frozenset({"log", "log_lines", "test_cases", "sub_groups"})
 def _check_nul(where: str, item: dict) -> None:
     """Neither database stores NUL in text: refused everywhere else."""
     for key, value in item.items():
-        if key not in _NUL_ALLOWED and ("\x00" in key or _has_nul(value)):
+        if key not in _NUL_ALLOWED and ("\x00" in key or contains_nul(value)):
             raise _problem(where, f"Key '{key}' contains a NUL character")
 
 
@@ -390,7 +375,7 @@ def case_document(entry: dict, group: dict, *, index: int, plan: str, path: str)
         "test_case_path": path,
         "regression_id": None,
         "measurements": entry.get("measurements", []),
-        "log_lines": without_nul(log_lines) if _has_nul(log_lines) else log_lines,
+        "log_lines": without_nul(log_lines) if contains_nul(log_lines) else log_lines,
     }
     for key in _FROM_GROUP:
         doc[key] = group[key]
