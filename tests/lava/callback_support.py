@@ -123,12 +123,12 @@ def post(client: httpx.Client, body: Any, lab_name: str | None, action: str = "t
     return client.post(f"/callback/lava/{action}", json=body, params=query)
 
 
-def wait_for_tasks(backend, before: set[str], timeout: float = 30) -> list[dict[str, Any]]:
-    """The tasks added since `before`, once each is finished (done or failed)."""
+def wait_for_tasks(backend, before: set[str], timeout: float = 30, expected: int = 1) -> list[dict[str, Any]]:
+    """The tasks added since `before` (at least `expected`), once each is finished (done or failed)."""
     deadline = time.monotonic() + timeout
     while True:
         new = [row for task_id, row in task_rows(backend).items() if task_id not in before]
-        if new and all(row["state"] in ("done", "failed") for row in new):
+        if len(new) >= expected and all(row["state"] in ("done", "failed") for row in new):
             return new
         assert time.monotonic() < deadline, f"LAVA callback task not finished in {timeout}s: {new}"
         time.sleep(0.2)
@@ -137,13 +137,21 @@ def wait_for_tasks(backend, before: set[str], timeout: float = 30) -> list[dict[
 def deliver(backend, client: httpx.Client, body: Any, lab_name: str, action: str = "test",
             **params: Any) -> dict[str, Any]:
     """POST a callback that must be accepted; returns its finished task."""
+    [task] = deliver_all(backend, client, [body], lab_name, action, **params)
+    return task
+
+
+def deliver_all(backend, client: httpx.Client, bodies: list[Any], lab_name: str, action: str = "test",
+                **params: Any) -> list[dict[str, Any]]:
+    """POST several callbacks that must be accepted, then wait once for all their tasks."""
     before = set(task_rows(backend))
-    r = post(client, body, lab_name, action, **params)
-    assert r.status_code == 202, r.text
-    assert r.json() == ACCEPTED
-    tasks = wait_for_tasks(backend, before)
-    assert len(tasks) == 1, tasks
-    return tasks[0]
+    for body in bodies:
+        r = post(client, body, lab_name, action, **params)
+        assert r.status_code == 202, r.text
+        assert r.json() == ACCEPTED
+    tasks = wait_for_tasks(backend, before, expected=len(bodies))
+    assert len(tasks) == len(bodies), tasks
+    return tasks
 
 
 # ---------------------------------------------------------------------------

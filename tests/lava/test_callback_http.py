@@ -15,6 +15,7 @@ from callback_support import (
     ACCEPTED,
     COMMIT,
     deliver,
+    deliver_all,
     entry,
     job_metadata,
     lab_token,
@@ -388,25 +389,17 @@ def assert_nothing_stored(backend, api, lab_name: str, unique: str) -> None:
     assert not artefact_dir(backend, f"tree-{unique}").exists()
 
 
-@pytest.mark.parametrize("status", [0, 1, 4, 5, None, "2", True])
-def test_only_complete_and_incomplete_jobs_are_imported(backend, api, lab, unique, status):
-    body = payload(job_metadata(unique), suites={"0_dmesg": dmesg_suite()}, log=dmesg_log(), status=status)
-    assert deliver(backend, lab_client(backend, lab), body, lab["name"])["state"] == "done"
+def test_only_complete_and_incomplete_jobs_are_imported(backend, api, lab, unique):
+    """§4: any LAVA status but 2 or 3 (or none) is acknowledged and stores nothing."""
+    statuses = [0, 1, 4, 5, None, "2", True]
+    bodies = [payload(job_metadata(unique), suites={"0_dmesg": dmesg_suite()}, log=dmesg_log(), status=status)
+              for status in statuses]
+    tasks = deliver_all(backend, lab_client(backend, lab), bodies, lab["name"])
+    assert [t["state"] for t in tasks] == ["done"] * len(statuses)
     assert_nothing_stored(backend, api, lab["name"], unique)
 
 
-NOT_IMPORTED = {
-    "unknown result": "unknown LAVA result 'exploded'",
-    "no kernel.version": "kernel (kernel.version) is missing",
-    "suite without _": "empty name",
-    "results not YAML": "results of suite '0_dmesg' is not valid YAML",
-    "no suites and no login": None,  # nothing to import: the task simply ends
-}
-
-
-@pytest.mark.parametrize("case", list(NOT_IMPORTED))
-def test_data_that_cannot_be_imported_stores_nothing(backend, api, lab, unique, case):
-    """§6.3 step 6, §6.4, §6.5: checked before any file or document is written; logged on the task."""
+def not_importable(unique: str, case: str) -> dict:
     metadata, suites, lava = job_metadata(unique), {"0_dmesg": dmesg_suite()}, None
     if case == "unknown result":
         suites = {"0_dmesg": [entry("crit", "exploded")]}
@@ -419,12 +412,31 @@ def test_data_that_cannot_be_imported_stores_nothing(backend, api, lab, unique, 
     body = payload(metadata, lava=lava, suites=suites, log=dmesg_log())
     if case == "results not YAML":
         body["results"]["0_dmesg"] = "- name: [unclosed"
-    task = deliver(backend, lab_client(backend, lab), body, lab["name"])
-    reason = NOT_IMPORTED[case]
-    assert task["state"] == ("done" if reason is None else "failed"), task
-    assert task["attempts"] == 1  # never retried: trying again cannot help
-    if reason is not None:
-        assert reason in task["last_error"] and "LAVA job 4242" in task["last_error"]
+    return body
+
+
+# Case → what the failed task records (None: nothing to import, the task simply ends).
+NOT_IMPORTED = {
+    "unknown result": "unknown LAVA result 'exploded'",
+    "no kernel.version": "kernel (kernel.version) is missing",
+    "suite without _": "empty name",
+    "results not YAML": "results of suite '0_dmesg' is not valid YAML",
+    "no suites and no login": None,
+}
+
+
+def test_data_that_cannot_be_imported_stores_nothing(backend, api, lab, unique):
+    """§6.3 step 6, §6.4, §6.5: checked before any file or document is written; logged on the task."""
+    cases = list(NOT_IMPORTED)
+    bodies = [{**not_importable(unique, case), "id": 9000 + i} for i, case in enumerate(cases)]
+    tasks = deliver_all(backend, lab_client(backend, lab), bodies, lab["name"])
+    assert all(task["attempts"] == 1 for task in tasks), tasks  # never retried: trying again cannot help
+    failed = {task["last_error"] for task in tasks if task["state"] == "failed"}
+    assert [t["state"] for t in tasks].count("done") == 1
+    for i, case in enumerate(cases):
+        reason = NOT_IMPORTED[case]
+        if reason is not None:
+            assert any(f"LAVA job {9000 + i} " in error and reason in error for error in failed), (case, failed)
     assert_nothing_stored(backend, api, lab["name"], unique)
 
 
