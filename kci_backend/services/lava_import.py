@@ -40,6 +40,7 @@ from kci_backend.tasks import Permanent, enqueue, task_handler
 
 from . import boots, tests
 from .boot_reports import BootReportError, read_report
+from .storable import contains_nul
 from .test_input import MAX_JSON_DEPTH, check_tree
 
 if TYPE_CHECKING:
@@ -161,19 +162,19 @@ def _read_small_file(storage: Storage, relative: str) -> bytes | None:
 
 
 def is_storable_json(value: Any) -> bool:
-    """Both databases can store it: no NUL in any text, nesting within the import's limit."""
-    pending = [(value, 1)]
+    """Both databases can store it (no NUL) and the import accepts its nesting."""
+    return not contains_nul(value) and json_depth(value) <= MAX_JSON_DEPTH
+
+
+def json_depth(value: Any) -> int:
+    """How deeply containers nest (iterative: a hostile file cannot exhaust the stack)."""
+    deepest, pending = 0, [(value, 1)]
     while pending:
         item, depth = pending.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return False
-        elif isinstance(item, (dict, list)):
-            if depth > MAX_JSON_DEPTH:
-                return False
-            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-            pending.extend((child, depth + 1) for child in children)
-    return True
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 # ---------------------------------------------------------------------------
