@@ -7,6 +7,7 @@ insert / upsert / update / delete inside a transaction on the write side.
 
 from __future__ import annotations
 
+import math
 from typing import Any, AsyncIterator, Callable, Iterable
 
 import orjson
@@ -20,45 +21,46 @@ from kci_backend.query.params import Condition, Query
 from kci_backend.store.database import Database, Row, Transaction
 from kci_backend.store.tables import table
 
-Encoder = Callable[[Any], Any] | None
-
-
-def _wire_encoder(db: Database, kind: Kind) -> Encoder:
-    if kind is Kind.OID:
-        return lambda v: None if v is None else {"$oid": v}
-    if kind is Kind.DATE:
-        millis = db.millis
-        return lambda v: None if v is None else {"$date": millis(v)}
-    if kind is Kind.BOOL:
-        return lambda v: None if v is None else bool(v)
-    if kind is Kind.JSON:
-        # Stored JSON text goes out as it is, without a parse/encode round trip.
-        return lambda v: None if v is None else (orjson.Fragment(v) if isinstance(v, str) else v)
-    if kind is Kind.FLOAT:
-        return wire.finite
-    return None
-
-
-def _python_decoder(db: Database, kind: Kind) -> Encoder:
-    if kind is Kind.DATE:
-        return db.instant
-    if kind is Kind.BOOL:
-        return lambda v: None if v is None else bool(v)
-    if kind is Kind.JSON:
-        return lambda v: orjson.loads(v) if isinstance(v, (str, bytes)) else v
-    return None
+# Python source of one column's value, reading `r[i]` once (`v` holds it). Wire form:
+_WIRE_EXPRESSIONS = {
+    Kind.OID: "(None if (v := r[{i}]) is None else {{'$oid': v}})",
+    Kind.DATE: "(None if (v := r[{i}]) is None else {{'$date': millis(v)}})",
+    Kind.BOOL: "(None if (v := r[{i}]) is None else bool(v))",
+    # Stored JSON text goes out as it is, without a parse/encode round trip.
+    Kind.JSON: "(Fragment(v) if isinstance(v := r[{i}], str) else v)",
+    Kind.FLOAT: "(v if (v := r[{i}]) is None or isfinite(v) else None)",
+}
+# Python values (for services):
+_PYTHON_EXPRESSIONS = {
+    Kind.DATE: "instant(r[{i}])",
+    Kind.BOOL: "(None if (v := r[{i}]) is None else bool(v))",
+    Kind.JSON: "(loads(v) if isinstance(v := r[{i}], (str, bytes)) else v)",
+}
 
 
 class RowCodec:
-    """Turns rows of given columns into wire dicts or Python dicts."""
+    """Turns rows of given columns into wire dicts or Python dicts.
+
+    The conversion of a column set is compiled once into one function that
+    builds the dict in a single expression (like `collections.namedtuple` or
+    `dataclasses` build their methods): no per-column loop, call or branch on
+    the kind at request time. Rows of 100 test cases encode ~30% faster than
+    with a loop over per-column encoder functions (BENCHMARKS.md)."""
 
     def __init__(self, db: Database, collection: Collection, columns: Iterable[str], *, python: bool = False):
         self.columns = tuple(columns)
-        make = _python_decoder if python else _wire_encoder
-        self.encoders = tuple(make(db, collection.by_name[n].kind) for n in self.columns)
+        expressions = _PYTHON_EXPRESSIONS if python else _WIRE_EXPRESSIONS
+        items = []
+        for i, name in enumerate(self.columns):
+            template = expressions.get(collection.by_name[name].kind, "r[{i}]")
+            items.append(f"{name!r}: {template.format(i=i)}")
+        namespace = {"Fragment": orjson.Fragment, "loads": orjson.loads, "isfinite": math.isfinite,
+                     "millis": db.millis, "instant": db.instant}
+        exec(f"def convert(r):\n    return {{{', '.join(items)}}}\n", namespace)
+        self.convert: Callable[[Row], dict[str, Any]] = namespace["convert"]
 
     def __call__(self, row: Row) -> dict[str, Any]:
-        return {n: (e(v) if e is not None else v) for n, e, v in zip(self.columns, self.encoders, row)}
+        return self.convert(row)
 
 
 class Documents:
