@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field as dc_field
+from functools import cached_property
 from typing import Any, Iterable
 
 
@@ -69,23 +70,24 @@ class Collection:
 
     by_name: dict[str, Field] = dc_field(init=False, repr=False, compare=False, default_factory=dict)
 
-    @property
+    # Derived views, computed once: the declaration is frozen and query parsing reads them per request.
+    @cached_property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
-    @property
+    @cached_property
     def visible_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if not f.hidden)
 
-    @property
+    @cached_property
     def filter_keys(self) -> frozenset[str]:
         return frozenset(f.name for f in self.fields if f.filter) | frozenset(self.filter_aliases)
 
-    @property
+    @cached_property
     def distinct_keys(self) -> frozenset[str]:
         return frozenset(f.name for f in self.fields if f.distinct)
 
-    @property
+    @cached_property
     def client_fields(self) -> tuple[Field, ...]:
         """Fields a client may send in a POST body."""
         return tuple(f for f in self.fields if not f.server)
