@@ -54,7 +54,7 @@ TOOLCHAINS: dict[str, tuple[str, str, str]] = {
     "gcc-10": ("gcc", "10.2.1", "gcc (Debian 10.2.1-6) 10.2.1 20210110"),
     "gcc-12": ("gcc", "12.2.0", "gcc (Debian 12.2.0-14) 12.2.0"),
     "clang-15": ("clang", "15.0.7", "Debian clang version 15.0.7"),
-    "clang-17": ("clang", "17.0.6", "Debian clang version 17.0.6 (++20231208085846+6009708b4367-1~exp1~20231208085949.74)"),
+    "clang-17": ("clang", "17.0.6", "Debian clang version 17.0.6 (++20231208085846+6009708b4367-1~exp1)"),
 }
 
 LABS = ("lab-baylibre", "lab-collabora", "lab-broonie", "lab-cip", "lab-clabbe", "lab-kontron",

@@ -155,8 +155,8 @@ class WrkResult:
 
 def wrk(port: int, requests_file: Path, token: str, seconds: float, *, connections: int = 16,
         threads: int = 2, timeout: str = "10s") -> WrkResult:
-    command = [WRK, "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", timeout,
-               "-s", str(LUA), f"http://127.0.0.1:{port}", "--", str(requests_file), token, str(threads)]
+    command = [WRK, "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
+               "--timeout", timeout, "-s", str(LUA), f"http://127.0.0.1:{port}", "--", str(requests_file), token, str(threads)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     match = re.search(r"^WRKJSON (.*)$", output, re.M)
     if not match:
@@ -198,8 +198,11 @@ async def explain_postgres(conn, sql: str, args: tuple) -> dict[str, Any]:
     async with conn.transaction():
         await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         generic = orjson.loads(await conn.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args))[0]
-    seq = sorted({n.get("Relation Name", "?") for p in (analyzed, generic) for n in _pg_nodes(p["Plan"])
-                  if n["Node Type"] == "Seq Scan"})
+    tables = sorted({n.get("Relation Name", "?") for p in (analyzed, generic) for n in _pg_nodes(p["Plan"])
+                     if n["Node Type"] == "Seq Scan"})
+    # The table's size says whether the scan matters: the planner rightly reads a tiny table whole.
+    seq = [f"{name} ({await conn.fetchval('SELECT reltuples::bigint FROM pg_class WHERE relname = $1', name)} rows)"
+           for name in tables]
     return {"plan": _pg_summary(analyzed["Plan"]), "generic_plan": _pg_summary(generic["Plan"]),
             "execution_ms": round(analyzed["Execution Time"], 2), "seq_scans": seq}
 
