@@ -84,6 +84,18 @@ async def get_document(request: Request, collection: str, doc_id: str, *, by: st
     return {"code": 200, "result": [doc]}
 
 
+async def delete_by_id(request: Request, delete) -> dict:
+    """DELETE /<resource>/<id>: 400 without or with a bad id, 404 when `await delete(state, id)`
+    finds nothing (job.md §7, build.md §8)."""
+    doc_id = request.path_param("id")
+    if doc_id is None:
+        raise ApiError(400, "No ID value specified")
+    doc_id = require_id(doc_id)
+    if not await delete(request.state, doc_id):
+        raise resource_not_found(doc_id)
+    return {"code": 200, "reason": f"Resource '{doc_id}' deleted"}
+
+
 def distinct_field(collection: str, field: str | None) -> str:
     spec = models.get(collection)
     if not field or field not in spec.distinct_keys:

@@ -25,18 +25,20 @@ def condition_shape(conditions: list[Condition]) -> tuple[tuple[str, str, int], 
     return tuple((c.column, c.op, len(c.value) if c.op == "in" else 0) for c in conditions)
 
 
-def condition_values(conditions: list[Condition]) -> dict[str, Any]:
+def condition_values(conditions: list[Condition], prefix: str = "") -> dict[str, Any]:
     values: dict[str, Any] = {}
     for i, c in enumerate(conditions):
         if c.op == "in":
             for j, v in enumerate(c.value):
-                values[f"w{i}_{j}"] = v
+                values[f"{prefix}w{i}_{j}"] = v
         elif c.op in ("eq", "gte", "lt"):
-            values[f"w{i}"] = c.value
+            values[f"{prefix}w{i}"] = c.value
     return values
 
 
-def where_clauses(t: sa.Table, shape: tuple[tuple[str, str, int], ...]) -> list[sa.ColumnElement]:
+def where_clauses(t: sa.Table, shape: tuple[tuple[str, str, int], ...], prefix: str = "") -> list[sa.ColumnElement]:
+    """The WHERE terms of a condition shape; bind names are `<prefix>w<i>` (a prefix lets
+    two tables' filters share one statement)."""
     clauses: list[sa.ColumnElement] = []
     for i, (column, op, n) in enumerate(shape):
         if column not in t.c:
@@ -45,17 +47,18 @@ def where_clauses(t: sa.Table, shape: tuple[tuple[str, str, int], ...]) -> list[
                 clauses.append(sa.false())
             continue
         col = t.c[column]
+        name = f"{prefix}w{i}"
         if op == "eq":
-            clauses.append(col == sa.bindparam(f"w{i}"))
+            clauses.append(col == sa.bindparam(name, type_=col.type))
         elif op == "in":
-            clauses.append(col.in_([sa.bindparam(f"w{i}_{j}", type_=col.type) for j in range(n)]))
+            clauses.append(col.in_([sa.bindparam(f"{name}_{j}", type_=col.type) for j in range(n)]))
         elif op == "null":
             clauses.append(col.is_(None))
         elif op == "gte":
-            clauses.append(col >= sa.bindparam(f"w{i}"))
+            clauses.append(col >= sa.bindparam(name, type_=col.type))
         elif op == "lt":
-            clauses.append(col < sa.bindparam(f"w{i}"))
-        elif op == "never":
+            clauses.append(col < sa.bindparam(name, type_=col.type))
+        else:  # "never"
             clauses.append(sa.false())
     return clauses
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 
 from kci_backend.http.errors import ApiError
-from kci_backend.http.listing import LIST_ADJUSTERS, get_document, list_documents, require_id
+from kci_backend.http.listing import delete_by_id, LIST_ADJUSTERS, get_document, list_documents, require_id
 from kci_backend.http.routing import OID_SEGMENT, Endpoint, plural, route
 from kci_backend.query.params import Condition, Params
 from kci_backend.services import builds
@@ -58,11 +58,5 @@ class Build(Endpoint):
         raise ApiError(501)
 
     async def delete(self, request) -> dict:
-        doc_id = request.path_param("id")
-        if doc_id is None:
-            raise ApiError(400, "No ID value specified")
-        doc_id = require_id(doc_id)
-        if not await builds.delete_build(request.state, doc_id):
-            raise ApiError(404, f"Resource '{doc_id}' not found")
-        return {"code": 200, "reason": f"Resource '{doc_id}' deleted"}
+        return await delete_by_id(request, builds.delete_build)
 

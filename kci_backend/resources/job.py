@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kci_backend.http.errors import ApiError, invalid_json
-from kci_backend.http.listing import drop_unknown_keys, get_document, list_documents, require_id
+from kci_backend.http.listing import delete_by_id, drop_unknown_keys, get_document, list_documents, require_id
 from kci_backend.http.routing import OID_SEGMENT, Endpoint, plural, route
 from kci_backend.models.job import JOB_STATUSES
 from kci_backend.services import jobs
@@ -44,10 +44,4 @@ class Job(Endpoint):
         raise ApiError(501)
 
     async def delete(self, request) -> dict:
-        doc_id = request.path_param("id")
-        if doc_id is None:
-            raise ApiError(400, "No ID value specified")
-        doc_id = require_id(doc_id)
-        if not await jobs.delete(request.state, doc_id):
-            raise ApiError(404, f"Resource '{doc_id}' not found")
-        return {"code": 200, "reason": f"Resource '{doc_id}' deleted"}
+        return await delete_by_id(request, jobs.delete)

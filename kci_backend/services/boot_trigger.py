@@ -81,7 +81,7 @@ def _compared_statement(state: "State", query: Query, columns: tuple[str, ...], 
         other_labs = sa.select(boots_t.c._id).where(
             boots_t.c.build_id == builds_t.c._id,
             boots_t.c.lab_name.not_in([sa.bindparam(f"lab{i}", type_=sa.Text()) for i in range(len(labs))]),
-            *_prefixed_clauses(boots_t, boot_shape, "x"))
+            *qsql.where_clauses(boots_t, boot_shape, prefix="x"))
         stmt = (sa.select(*(builds_t.c[n] for n in columns))
                 .where(*qsql.where_clauses(builds_t, build_shape), ~sa.exists(other_labs)))
         order = [builds_t.c[s] for s in query.sort]
@@ -93,31 +93,7 @@ def _compared_statement(state: "State", query: Query, columns: tuple[str, ...], 
         return stmt
 
     values: dict[str, Any] = qsql.condition_values(query.conditions)
-    values.update({f"x{name}": v for name, v in qsql.condition_values(boot_conditions).items()})
+    values.update(qsql.condition_values(boot_conditions, prefix="x"))
     values.update({f"lab{i}": name for i, name in enumerate(labs)})
     values.update(lim=query.limit, off=query.skip)
     return state.db.statement(key, build), values
-
-
-def _prefixed_clauses(t: sa.Table, shape: tuple[tuple[str, str, int], ...], prefix: str) -> list[sa.ColumnElement]:
-    """`qsql.where_clauses` with bind names `<prefix>w<i>`, so two tables' filters share one statement."""
-    clauses: list[sa.ColumnElement] = []
-    for i, (column, op, n) in enumerate(shape):
-        if column not in t.c:
-            if op != "null":
-                clauses.append(sa.false())
-            continue
-        col = t.c[column]
-        if op == "eq":
-            clauses.append(col == sa.bindparam(f"{prefix}w{i}", type_=col.type))
-        elif op == "in":
-            clauses.append(col.in_([sa.bindparam(f"{prefix}w{i}_{j}", type_=col.type) for j in range(n)]))
-        elif op == "null":
-            clauses.append(col.is_(None))
-        elif op == "gte":
-            clauses.append(col >= sa.bindparam(f"{prefix}w{i}", type_=col.type))
-        elif op == "lt":
-            clauses.append(col < sa.bindparam(f"{prefix}w{i}", type_=col.type))
-        else:
-            clauses.append(sa.false())
-    return clauses
