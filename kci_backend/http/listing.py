@@ -26,6 +26,16 @@ def adjust_list_params(collection: str, params: Params) -> tuple[Params, list[Co
     return adjuster(params) if adjuster else (params, [])
 
 
+async def read_documents(request: Request, collection: str) -> dict | Stream:
+    """GET of a collection route: one document when the path has an id (only
+    field/nfield apply), else the list with the collection's quirks applied."""
+    doc_id = request.path_param("id") or None
+    if doc_id is not None:
+        return await get_document(request, collection, require_id(doc_id))
+    params, extra = adjust_list_params(collection, request.query)
+    return await list_documents(request, collection, params=params, extra=extra)
+
+
 def require_id(value: str | None, reason: str = "Wrong ID value provided") -> str:
     """A 24-hex ObjectId from the path, lowercased; 400 otherwise."""
     if not wire.is_object_id(value):

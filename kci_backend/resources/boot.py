@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kci_backend.http.auth import Rule
 from kci_backend.http.errors import ApiError, invalid_json
-from kci_backend.http.listing import get_document, list_documents, require_id
+from kci_backend.http.listing import read_documents, require_id
 from kci_backend.http.routing import OID_SEGMENT, Endpoint, plural, route
 from kci_backend.query.params import Condition
 from kci_backend.services import boots
@@ -27,10 +27,7 @@ class Boot(Endpoint):
     rule = Rule.BOOT
 
     async def get(self, request) -> dict:
-        doc_id = request.path_param("id")
-        if doc_id is None:
-            return await list_documents(request, "boot")
-        return await get_document(request, "boot", require_id(doc_id))
+        return await read_documents(request, "boot")
 
     async def post(self, request) -> dict:
         body = await request.json_object()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 
 from kci_backend.http.errors import ApiError
-from kci_backend.http.listing import delete_by_id, LIST_ADJUSTERS, get_document, list_documents, require_id
+from kci_backend.http.listing import LIST_ADJUSTERS, delete_by_id, read_documents
 from kci_backend.http.routing import OID_SEGMENT, Endpoint, plural, route
 from kci_backend.query.params import Condition, Params
 from kci_backend.services import builds
@@ -37,11 +37,7 @@ LIST_ADJUSTERS["build"] = fragment_filter
 @route(rf"/{plural('build')}", rf"/{plural('build')}/{OID_SEGMENT}")
 class Build(Endpoint):
     async def get(self, request) -> dict:
-        doc_id = request.path_param("id")
-        if doc_id is not None:
-            return await get_document(request, "build", require_id(doc_id))
-        params, extra = fragment_filter(request.query)
-        return await list_documents(request, "build", params=params, extra=extra)
+        return await read_documents(request, "build")
 
     async def post(self, request) -> dict:
         body = await request.json_object()

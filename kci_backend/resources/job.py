@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kci_backend.http.errors import ApiError, invalid_json
-from kci_backend.http.listing import delete_by_id, drop_unknown_keys, get_document, list_documents, require_id
+from kci_backend.http.listing import delete_by_id, drop_unknown_keys, read_documents
 from kci_backend.http.routing import OID_SEGMENT, Endpoint, plural, route
 from kci_backend.models.job import JOB_STATUSES
 from kci_backend.services import jobs
@@ -16,10 +16,7 @@ KEY_FIELDS = ("job", "kernel", "git_branch")
 @route(rf"/{plural('job')}", rf"/{plural('job')}/{OID_SEGMENT}")
 class Job(Endpoint):
     async def get(self, request) -> dict:
-        doc_id = request.path_param("id")
-        if doc_id is None:
-            return await list_documents(request, "job")
-        return await get_document(request, "job", require_id(doc_id))
+        return await read_documents(request, "job")
 
     async def post(self, request) -> dict:
         body, errors = drop_unknown_keys(await request.json_object(), POST_KEYS)

@@ -7,7 +7,7 @@ anyone else (rule ADMIN).
 from __future__ import annotations
 
 from kci_backend.http.auth import Rule
-from kci_backend.http.listing import get_document, list_documents, require_id
+from kci_backend.http.listing import read_documents
 from kci_backend.http.routing import ANY_SEGMENT, Endpoint, plural, route
 
 
@@ -16,7 +16,4 @@ class Report(Endpoint):
     rule = Rule.ADMIN
 
     async def get(self, request) -> dict:
-        doc_id = request.path_param("id")
-        if doc_id is None:
-            return await list_documents(request, "report")
-        return await get_document(request, "report", require_id(doc_id))
+        return await read_documents(request, "report")

@@ -11,7 +11,7 @@ from typing import Any
 
 from kci_backend.http.auth import Rule
 from kci_backend.http.errors import ApiError, invalid_json
-from kci_backend.http.listing import LIST_ADJUSTERS, adjust_list_params, get_document, list_documents, require_id
+from kci_backend.http.listing import LIST_ADJUSTERS, read_documents
 from kci_backend.http.routing import Endpoint, plural, route
 from kci_backend.query.params import Condition, Params
 from kci_backend.services import test_input, tests
@@ -55,14 +55,6 @@ for _collection in ("test_group", "test_case", "test_regression"):
     LIST_ADJUSTERS[_collection] = list_quirks
 
 
-async def read(request, collection: str) -> Any:
-    doc_id = path_id(request)
-    if doc_id is None:
-        params, extra = adjust_list_params(collection, request.query)
-        return await list_documents(request, collection, params=params, extra=extra)
-    return await get_document(request, collection, require_id(doc_id))
-
-
 async def put_then_501(request, accepted: frozenset[str]) -> dict:
     """PUT: id, Content-Type, JSON and key checks, then 501 (test.md §7)."""
     if path_id(request) is None:
@@ -86,7 +78,7 @@ class TestGroup(Endpoint):
     rule = Rule.TESTS
 
     async def get(self, request) -> Any:
-        return await read(request, "test_group")
+        return await read_documents(request, "test_group")
 
     async def post(self, request) -> dict:
         body = await request.json_object()
@@ -113,7 +105,7 @@ class TestCase(Endpoint):
     rule = Rule.TESTS
 
     async def get(self, request) -> Any:
-        return await read(request, "test_case")
+        return await read_documents(request, "test_case")
 
     async def post(self, request) -> dict:
         """Cases are created only through a group import (test.md §8.3)."""

@@ -13,7 +13,9 @@ from kci_backend.http.auth import Rule
 from kci_backend.http.errors import ApiError, invalid_json
 from kci_backend.http.routing import Endpoint, plural, route
 
-from .test import _ID, delete_then_501, path_id, read
+from kci_backend.http.listing import read_documents
+
+from .test import _ID, delete_then_501, path_id
 
 _NO_VALID_KEYS = "No valid keys defined for this request"
 
@@ -23,7 +25,7 @@ class TestRegression(Endpoint):
     rule = Rule.TESTS
 
     async def get(self, request) -> Any:
-        return await read(request, "test_regression")
+        return await read_documents(request, "test_regression")
 
     async def post(self, request) -> dict:
         await request.json_object()  # 415, 422, or 400 "Provided data is not JSON"
